@@ -1,0 +1,216 @@
+"""The ``stance`` command line: train, evaluate, list, promote, classify, serve, score.
+
+Each command imports what it needs when it runs, so ``stance serve`` and ``stance
+classify`` never load pandas, MLflow or the training package. :func:`main` is the one
+place errors become messages and exit codes: a :class:`~stance.errors.StanceError` prints
+``Error: <message>`` and exits with its ``exit_code`` (2 for bad input), never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from stance.config import StoreSettings, TextLimits, TrackingSettings
+from stance.errors import StanceError
+from stance.labels import LABELS
+from stance.store import ModelStore
+
+app = typer.Typer(
+    name="stance",
+    help="Score diplomatic passages by stance: conciliatory, defensive, bloc_rejecting, neutral.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+NameOption = Annotated[
+    str | None, typer.Option("--name", help="Model name (default: $STANCE_MODEL_NAME or stance-framing).")
+]
+
+
+def _store(name: str | None = None) -> ModelStore:
+    settings = StoreSettings.from_env()
+    return ModelStore(settings.models_dir, name or settings.model_name)
+
+
+class _StepPrinter:
+    """Prints each finished step under a spinner while the next one runs."""
+
+    def __init__(self, status: Any) -> None:
+        self.status = status
+
+    def __call__(self, step: str) -> None:
+        out.print(f"[green]✓[/] {step}")
+        self.status.update(f"{step}; working…")
+
+
+@app.command()
+def train(
+    data: Annotated[Path, typer.Option("--data", help="Labelled CSV, Parquet or JSONL file (text, label).")],
+    name: NameOption = None,
+    seed: Annotated[int, typer.Option(help="Seed for the split, folds and solver.")] = 13,
+    test_size: Annotated[float, typer.Option(help="Held-out share, stratified.")] = 0.2,
+    cv_folds: Annotated[int, typer.Option(help="Stratified cross-validation folds.")] = 5,
+    jobs: Annotated[int, typer.Option("--jobs", help="Parallel cross-validation fits.")] = 2,
+    report_on: Annotated[
+        list[Path] | None,
+        typer.Option("--report-on", help="Extra labelled file to report metrics on (never fitted)."),
+    ] = None,
+    promote: Annotated[bool, typer.Option("--promote", help="Make the new version the champion.")] = False,
+) -> None:
+    """Train, evaluate, track in MLflow and publish a new model version."""
+    from training.train import TrainOptions
+    from training.train import train as run_training
+
+    store = _store(name)
+    with out.status("training…") as status:
+        result = run_training(
+            data,
+            store=store,
+            tracking_settings=TrackingSettings.from_env(),
+            options=TrainOptions(seed=seed, test_size=test_size, cv_folds=cv_folds, n_jobs=jobs),
+            report_on=report_on or [],
+            promote=promote,
+            limits=TextLimits.from_env(),
+            progress=_StepPrinter(status),
+        )
+    m = result.manifest.metrics
+    out.print(
+        f"{store.name} v{result.version}: held-out macro-F1 {m['macro_f1']:.3f}, "
+        f"accuracy {m['accuracy']:.3f} → {result.bundle_dir}"
+        + (" (champion)" if result.promoted else "")
+    )
+
+
+@app.command()
+def evaluate(
+    version: Annotated[str, typer.Argument(help="Version number, 'champion' or 'latest'.")],
+    data: Annotated[Path, typer.Option("--data", help="Labelled file to score.")],
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the metrics here.")] = None,
+    name: NameOption = None,
+) -> None:
+    """Score a stored version on a labelled file."""
+    from training.promote import evaluate_version
+
+    with out.status(f"evaluating {version}…"):
+        metrics = evaluate_version(_store(name), version, data, limits=TextLimits.from_env())
+    table = Table(title=f"{metrics['model']['name']} v{metrics['model']['version']} on {data.name}")
+    for column in ("label", "precision", "recall", "F1", "support"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    for label in LABELS:
+        s = metrics["per_label"][label]
+        table.add_row(label, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}", str(s["support"]))
+    out.print(table)
+    out.print(f"macro-F1 {metrics['macro_f1']:.4f}, accuracy {metrics['accuracy']:.4f}, n={metrics['n']}")
+    if json_out is not None:
+        json_out.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+        out.print(f"wrote {json_out}")
+
+
+@app.command()
+def models(name: NameOption = None) -> None:
+    """List stored versions with their held-out macro-F1; the champion is marked."""
+    store = _store(name)
+    champion = store.champion()
+    versions = store.versions()
+    if not versions:
+        out.print(f"no versions of {store.name!r} in {store.root}")
+        return
+    table = Table(title=f"{store.name} in {store.root}")
+    for column in ("version", "created", "macro-F1", "data", "champion"):
+        table.add_column(column)
+    for v in versions:
+        m = store.manifest(v)
+        f1 = f"{m.macro_f1:.3f}" if m.macro_f1 is not None else "-"
+        table.add_row(str(v), m.created, f1, f"{m.data.file} ({m.data.rows_used})", "★" if v == champion else "")
+    out.print(table)
+
+
+@app.command()
+def promote(
+    version: Annotated[str, typer.Argument(help="Version number or 'latest'.")],
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Refuse if the candidate scores lower than the champion here.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Promote even if it scores lower.")] = False,
+    name: NameOption = None,
+) -> None:
+    """Make a version the champion (store pointer and MLflow registry alias)."""
+    from training.promote import promote as promote_version
+
+    result = promote_version(
+        _store(name), version, tracking_settings=TrackingSettings.from_env(), data=data, force=force
+    )
+    if result.candidate_f1 is not None:
+        out.print(f"macro-F1 on {data}: candidate {result.candidate_f1:.4f}, champion {result.champion_f1:.4f}")
+    alias = f"registry version {result.registry_version}" if result.registry_version else "store only"
+    out.print(f"champion: v{result.previous} → v{result.version} ({alias})")
+
+
+@app.command()
+def classify(
+    text: Annotated[str, typer.Argument(help="The passage to score.")],
+    version: Annotated[str, typer.Option(help="Version number, 'champion' or 'latest'.")] = "champion",
+    explain: Annotated[bool, typer.Option(help="Show the n-grams that drove the label.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    name: NameOption = None,
+) -> None:
+    """Label one passage with the champion (or another version)."""
+    from stance.predict import Predictor
+
+    predictor = Predictor(_store(name).load(version), TextLimits.from_env())
+    result = predictor.classify(text, explain=10 if explain else 0)
+    if as_json:
+        out.print_json(json.dumps(result.to_dict()))
+        return
+    out.print(f"[bold]{result.label}[/]  ({predictor.name} v{predictor.version})")
+    for label, score in result.scores.items():
+        out.print(f"  {label:<15} {score:.3f}")
+    for c in result.explanation:
+        out.print(f"  {c.weight:+.3f}  {c.kind:<4} {c.term!r}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the champion over HTTP (uvicorn)."""
+    from service.run import run_server
+
+    run_server(host=host, port=port, workers=workers)
+
+
+def main() -> None:
+    """Console entry point: runs the app and turns project errors into exit codes."""
+    try:
+        app(standalone_mode=False)
+    except StanceError as exc:
+        err.print(f"[red]Error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("Interrupted; nothing was published.")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("Aborted.")
+        sys.exit(1)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

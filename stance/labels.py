@@ -1,0 +1,49 @@
+"""The label set: the one place in the code that names the four stances.
+
+The definitions live in the codebook (``../shared/codebook.md``); the model card and the
+API docs quote :data:`LABEL_DEFINITIONS`, which paraphrases it.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+Label = Literal["conciliatory", "defensive", "bloc_rejecting", "neutral"]
+
+#: The labels in the order models, score columns and confusion matrices use.
+LABELS: Final[tuple[Label, ...]] = ("conciliatory", "defensive", "bloc_rejecting", "neutral")
+
+#: One-line definitions for the model card, CLI help and OpenAPI docs.
+LABEL_DEFINITIONS: Final[dict[Label, str]] = {
+    "conciliatory": (
+        "reaches out: cooperation, dialogue, negotiation, mutual respect, partnership, "
+        "de-escalation, readiness to compromise, goodwill toward other states"
+    ),
+    "defensive": (
+        "pushes back: defends its own or its partners' sovereignty, security, actions or "
+        "record against pressure, criticism, sanctions or interference; rejects accusations; "
+        "warns others"
+    ),
+    "bloc_rejecting": (
+        "rejects the logic of blocs and alignment itself: military blocs, Cold War mentality, "
+        "spheres of influence, forced choice of sides; says a partnership targets no third "
+        "party; argues for non-alignment or multipolarity instead of blocs"
+    ),
+    "neutral": (
+        "none of the three: facts, procedure, ceremony, domestic policy, development "
+        "figures or appeals with no stance toward other states"
+    ),
+}
+
+#: The codebook's tie-break order, most specific first.
+TIE_BREAK_ORDER: Final[tuple[Label, ...]] = (
+    "bloc_rejecting",
+    "defensive",
+    "conciliatory",
+    "neutral",
+)
+
+
+def is_label(value: object) -> bool:
+    """Whether ``value`` is exactly one of the four label strings."""
+    return isinstance(value, str) and value in LABELS
