@@ -15,7 +15,12 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 
-from service.controllers import ClassifyController, HealthController, ModelsController, metrics_endpoint
+from service.controllers import (
+    ClassifyController,
+    HealthController,
+    ModelsController,
+    metrics_endpoint,
+)
 from service.errors import handle_exception
 from service.metrics import ServiceMetrics
 from service.middleware import RequestTelemetry
@@ -65,7 +70,11 @@ def create_app(settings: ServiceSettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[ClassifyController, ModelsController, HealthController, metrics_endpoint],
         state=state,
-        dependencies={"settings": _provide("settings"), "metrics": _provide("metrics"), "models": _provide("models")},
+        dependencies={
+            "settings": _provide("settings"),
+            "metrics": _provide("metrics"),
+            "models": _provide("models"),
+        },
         lifespan=[model_lifespan],
         middleware=[RequestTelemetry(metrics)],
         exception_handlers={Exception: handle_exception},

@@ -46,7 +46,7 @@ async def require_json(request: Request[Any, Any, Any]) -> None:
         )
 
 
-def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+def require_admin(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Guard: a bearer token equal to STANCE_ADMIN_TOKEN, compared in constant time."""
     settings: ServiceSettings = connection.app.state.settings
     if not settings.admin_token:
@@ -55,11 +55,13 @@ def require_admin(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHa
             "admin endpoints are disabled: set STANCE_ADMIN_TOKEN on the server to enable them",
             slug="admin-disabled",
         )
-    scheme, _, token = connection.headers.get("authorization", "").partition(" ")
+    scheme, _sep, token = connection.headers.get("authorization", "").partition(" ")
     expected = settings.admin_token.encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), expected):
         raise ProblemError(
-            401, "a valid 'Authorization: Bearer <token>' header is required", slug="unauthorized",
+            401,
+            "a valid 'Authorization: Bearer <token>' header is required",
+            slug="unauthorized",
             headers={"WWW-Authenticate": 'Bearer realm="stance-admin"'},
         )
 
@@ -97,10 +99,11 @@ def _models_response(models: ModelManager) -> ModelsResponse:
 class ClassifyController(Controller):
     path = "/v1/classify"
     tags = ["classify"]
-    before_request = require_json
 
-    @post("/", operation_id="classify", status_code=200, sync_to_thread=False)
-    def classify(self, data: ClassifyRequest, models: ModelManager, metrics: ServiceMetrics) -> ClassifyResponse:
+    @post("/", operation_id="classify", status_code=200, sync_to_thread=False, before_request=require_json)
+    def classify(
+        self, data: ClassifyRequest, models: ModelManager, metrics: ServiceMetrics
+    ) -> ClassifyResponse:
         """Label one passage; with ``explain`` also the n-grams that drove the label."""
         predictor = _active(models)
         result = predictor.classify(data.text, explain=EXPLAIN_TERMS if data.explain else 0)
@@ -112,19 +115,34 @@ class ClassifyController(Controller):
             explanation=_terms(result, data.explain),
         )
 
-    @post("/batch", operation_id="classifyBatch", status_code=200, sync_to_thread=True)
+    @post(
+        "/batch",
+        operation_id="classifyBatch",
+        status_code=200,
+        sync_to_thread=True,
+        before_request=require_json,
+    )
     def classify_batch(
-        self, data: BatchRequest, models: ModelManager, metrics: ServiceMetrics, settings: ServiceSettings
+        self,
+        data: BatchRequest,
+        models: ModelManager,
+        metrics: ServiceMetrics,
+        settings: ServiceSettings,
     ) -> BatchResponse:
         """Label up to STANCE_MAX_BATCH passages, answered in input order."""
         if len(data.texts) > settings.max_batch:
-            raise InvalidText(f"batch has {len(data.texts)} texts; the limit is {settings.max_batch} (STANCE_MAX_BATCH)")
+            raise InvalidText(
+                f"batch has {len(data.texts)} texts; the limit is {settings.max_batch} (STANCE_MAX_BATCH)"
+            )
         predictor = _active(models)
         results = predictor.classify_many(data.texts, explain=EXPLAIN_TERMS if data.explain else 0)
         for r in results:
             metrics.predictions.labels(label=r.label).inc()
         return BatchResponse(
-            results=[ScoredPassage(label=r.label, scores=r.scores, explanation=_terms(r, data.explain)) for r in results],
+            results=[
+                ScoredPassage(label=r.label, scores=r.scores, explanation=_terms(r, data.explain))
+                for r in results
+            ],
             model=ModelRef(name=predictor.name, version=predictor.version),
         )
 
@@ -160,10 +178,18 @@ class HealthController(Controller):
         predictor = models.active
         if predictor is None:
             return Response(Readiness(status="loading"), status_code=503)
-        return Response(Readiness(status="ready", model=ModelRef(name=predictor.name, version=predictor.version)))
+        return Response(
+            Readiness(status="ready", model=ModelRef(name=predictor.name, version=predictor.version))
+        )
 
 
-@get("/metrics", operation_id="metrics", tags=["health"], sync_to_thread=False, include_in_schema=True)
+@get(
+    "/metrics",
+    operation_id="metrics",
+    tags=["health"],
+    sync_to_thread=False,
+    include_in_schema=True,
+)
 def metrics_endpoint(metrics: ServiceMetrics) -> Response[bytes]:
     """Prometheus text exposition."""
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

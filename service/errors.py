@@ -63,7 +63,11 @@ _STANCE_STATUS: list[tuple[type[StanceError], int, str]] = [
 def _validation_errors(exc: ValidationException) -> list[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     return [
-        {"field": str(e.get("key", "")), "message": str(e.get("message", "")), "source": str(e.get("source", ""))}
+        {
+            "field": str(e.get("key", "")),
+            "message": str(e.get("message", "")),
+            "source": str(e.get("source", "")),
+        }
         for e in extra
         if isinstance(e, dict)
     ]
@@ -80,11 +84,15 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, HTTPException):
         status = exc.status_code
         if status == 400:
-            return problem(request, 400, f"request body is not valid JSON: {exc.detail}", slug="malformed-json")
+            return problem(
+                request, 400, f"request body is not valid JSON: {exc.detail}", slug="malformed-json"
+            )
         if status == 413:
             return problem(request, 413, "request body exceeds STANCE_MAX_BODY_BYTES", slug="body-too-large")
         slug = HTTPStatus(status).phrase.lower().replace(" ", "-")
         return problem(request, status, str(exc.detail), slug=slug, headers=exc.headers)
+    if isinstance(exc, RecursionError):  # msgspec's answer to absurdly nested JSON
+        return problem(request, 400, "request body is nested too deeply to decode", slug="malformed-json")
     if isinstance(exc, StanceError):
         for kind, status, slug in _STANCE_STATUS:
             if isinstance(exc, kind):

@@ -28,14 +28,23 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self.predictions = Counter(
-            "stance_predictions", "Passages scored, by predicted label.", ["label"], registry=self.registry
+            "stance_predictions",
+            "Passages scored, by predicted label.",
+            ["label"],
+            registry=self.registry,
         )
         for label in LABELS:
             self.predictions.labels(label=label)
         self.active_version = Gauge(
-            "stance_active_model_version", "Version of the model now serving (0 = none).", registry=self.registry
+            "stance_active_model_version",
+            "Version of the model now serving (0 = none).",
+            registry=self.registry,
         )
         self.load_failures = Counter(
-            "stance_model_load_failures", "Bundles that failed to load or verify.", registry=self.registry
+            "stance_model_load_failures",
+            "Bundles that failed to load or verify.",
+            registry=self.registry,
         )
-        self.swaps = Counter("stance_model_swaps", "Successful model swaps.", ["reason"], registry=self.registry)
+        self.swaps = Counter(
+            "stance_model_swaps", "Successful model swaps.", ["reason"], registry=self.registry
+        )

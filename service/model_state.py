@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 
 import anyio.to_thread
 
@@ -18,16 +17,9 @@ from service.metrics import ServiceMetrics
 from stance.config import ServiceSettings
 from stance.errors import BundleError, StanceError
 from stance.predict import Predictor
-from stance.store import ModelStore
+from stance.store import ChampionPointer, ModelStore
 
 log = logging.getLogger("service.models")
-
-
-@dataclass(frozen=True, slots=True)
-class PointerState:
-    """What the champion pointer said last time we looked."""
-
-    version: int | None
 
 
 class ModelManager:
@@ -39,7 +31,7 @@ class ModelManager:
         self.metrics = metrics
         self.active: Predictor | None = None
         self.pinned = False
-        self._seen_pointer: int | None = None
+        self._seen_pointer: ChampionPointer | None = None
         self._lock = asyncio.Lock()
 
     # -- loading -------------------------------------------------------------------
@@ -73,10 +65,11 @@ class ModelManager:
     async def start(self) -> None:
         """Load the configured version, or the champion; stay unready if neither loads."""
         try:
-            self._seen_pointer = await anyio.to_thread.run_sync(self.store.champion)
+            self._seen_pointer = await anyio.to_thread.run_sync(self.store.champion_pointer)
         except StanceError as exc:
             log.error("cannot read the champion pointer: %s", exc)
-        version = self.settings.model_version or self._seen_pointer
+        champion = self._seen_pointer.version if self._seen_pointer else None
+        version = self.settings.model_version or champion
         if version is None:
             log.error("no champion in %s and no STANCE_MODEL_VERSION; not ready", self.store.family_dir)
             return
@@ -97,7 +90,7 @@ class ModelManager:
     async def check_champion(self) -> None:
         """Swap to the champion if its pointer changed since the last look."""
         try:
-            pointer = await anyio.to_thread.run_sync(self.store.champion)
+            pointer = await anyio.to_thread.run_sync(self.store.champion_pointer)
         except StanceError as exc:
             log.warning("cannot read the champion pointer: %s", exc)
             return
@@ -106,11 +99,11 @@ class ModelManager:
         if pointer is None or not (changed or unloaded):
             return
         self._seen_pointer = pointer
-        if self.active is not None and self.active.version == pointer:
+        if self.active is not None and self.active.version == pointer.version:
             self.pinned = False
             return
         try:
-            await self.activate(pointer, reason="champion")
+            await self.activate(pointer.version, reason="champion")
         except StanceError:
             return  # logged and counted; keep serving what we have
         self.pinned = False

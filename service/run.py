@@ -53,7 +53,12 @@ def run_server(*, host: str, port: int, workers: int) -> None:
     config = logging_config(settings.log_level)
     logging.config.dictConfig(config)
     logging.getLogger("service").info(
-        "starting on http://%s:%s with %s v%s (%s workers)", host, port, manifest.name, version, workers
+        "starting on http://%s:%s with %s v%s (%s workers)",
+        host,
+        port,
+        manifest.name,
+        version,
+        workers,
     )
     uvicorn.run(
         "service.app:create_app",

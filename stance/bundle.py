@@ -2,16 +2,19 @@
 
 A bundle is an immutable directory ``<store>/<name>/<version>/`` holding
 
-- ``model.joblib``: the fitted scikit-learn pipeline;
+- ``model.joblib``: the fitted scikit-learn pipeline (training, evaluation, MLflow);
+- ``scorer.npz``: the same model as plain arrays for :class:`LinearTfidfScorer`, which
+  the service and batch scoring use: no scikit-learn import and no unpickling;
 - ``manifest.json``: a :class:`Manifest` (what was trained, on what, how well, and the
-  SHA-256 of ``model.joblib``);
+  SHA-256 of both model files);
 - ``MODEL_CARD.md`` and ``confusion_matrix.png`` for people.
 
-:func:`load_bundle` is shared by training and the service. It reads the model file once,
-checks its SHA-256 against the manifest *before* unpickling, refuses a bundle built with
-another scikit-learn minor version, and checks that the classifier's classes are the
-project's labels. The hash proves the file is the one the manifest describes; it is not
-a signature, so only load bundles from a store you control.
+:func:`load_bundle` is shared by training and the service. It reads each file once and
+checks its SHA-256 against the manifest *before* parsing it; with ``pipeline=True`` it
+also refuses a bundle built with another scikit-learn minor version before unpickling.
+The hash proves a file is the one the manifest describes; it is not a signature, so only
+load bundles from a store you control (the service never unpickles, so a tampered
+bundle there can at worst give wrong scores, not run code).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from stance.labels import LABELS
 from stance.scoring import LinearTfidfScorer
 
 MODEL_FILE = "model.joblib"
+SCORER_FILE = "scorer.npz"
 MANIFEST_FILE = "manifest.json"
 CARD_FILE = "MODEL_CARD.md"
 CONFUSION_FILE = "confusion_matrix.png"
@@ -79,6 +83,7 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
     metrics: dict[str, Any]
     data: DataFingerprint
     model_sha256: str
+    scorer_sha256: str
     environment: Environment
     mlflow: TrackingInfo | None = None
 
@@ -90,12 +95,13 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
 
 @dataclass(frozen=True, slots=True)
 class Bundle:
-    """A loaded, verified bundle: its manifest, the pipeline and the fast scorer."""
+    """A loaded, verified bundle: its manifest, the fast scorer and maybe the pipeline."""
 
     path: Path
     manifest: Manifest
-    pipeline: Any
     scorer: LinearTfidfScorer
+    pipeline: Any = None
+    """The unpickled scikit-learn pipeline, only when loaded with ``pipeline=True``."""
 
     @property
     def name(self) -> str:
@@ -159,67 +165,90 @@ def _where(manifest: Manifest, bundle_dir: Path) -> str:
     return f"bundle {manifest.name} v{manifest.version} ({bundle_dir})"
 
 
-def _read_model(bundle_dir: Path, where: str) -> bytes:
+def _read_verified(bundle_dir: Path, name: str, expected_sha256: str, where: str) -> bytes:
+    """A bundle file's bytes, read once, after checking them against the manifest."""
     try:
-        return (bundle_dir / MODEL_FILE).read_bytes()
+        payload = (bundle_dir / name).read_bytes()
     except OSError as exc:
-        raise IntegrityError(f"{where}: cannot read {MODEL_FILE}: {exc.strerror}") from None
+        raise IntegrityError(f"{where}: cannot read {name}: {exc.strerror}") from None
+    actual = sha256_bytes(payload)
+    if actual != expected_sha256:
+        raise IntegrityError(
+            f"{where}: {name} SHA-256 is {actual[:12]}..., manifest says "
+            f"{expected_sha256[:12]}...; refusing to load a modified model"
+        )
+    return payload
 
 
-def _check(manifest: Manifest, actual_sha256: str, where: str) -> None:
-    """The checks made before unpickling: hash, scikit-learn minor version, labels."""
+def _check_manifest(manifest: Manifest, where: str) -> None:
+    if manifest.format != FORMAT_VERSION:
+        raise IncompatibleBundle(
+            f"{where}: bundle format {manifest.format}, this code reads {FORMAT_VERSION}"
+        )
+    if tuple(manifest.labels) != LABELS:
+        raise IncompatibleBundle(f"{where}: labels {manifest.labels} are not {list(LABELS)}")
+
+
+def _check_sklearn(manifest: Manifest, where: str) -> None:
     import sklearn
 
-    if actual_sha256 != manifest.model_sha256:
-        raise IntegrityError(
-            f"{where}: {MODEL_FILE} SHA-256 is {actual_sha256[:12]}..., manifest says "
-            f"{manifest.model_sha256[:12]}...; refusing to load a modified model"
-        )
     built, installed = manifest.environment.sklearn, sklearn.__version__
     if _minor(built) != _minor(installed):
         raise IncompatibleBundle(
             f"{where}: built with scikit-learn {built}, this environment has {installed}; "
             "retrain it or install the matching scikit-learn minor version"
         )
-    if tuple(manifest.labels) != LABELS:
-        raise IncompatibleBundle(f"{where}: labels {manifest.labels} are not {list(LABELS)}")
 
 
 def verify_bundle(bundle_dir: Path) -> Manifest:
-    """Every check :func:`load_bundle` makes before unpickling, without unpickling."""
+    """The manifest and hash checks of :func:`load_bundle`, without building anything."""
     manifest = read_manifest(bundle_dir)
     where = _where(manifest, bundle_dir)
-    _check(manifest, sha256_bytes(_read_model(bundle_dir, where)), where)
+    _check_manifest(manifest, where)
+    _read_verified(bundle_dir, SCORER_FILE, manifest.scorer_sha256, where)
+    _read_verified(bundle_dir, MODEL_FILE, manifest.model_sha256, where)
     return manifest
 
 
-def load_bundle(bundle_dir: Path) -> Bundle:
+def load_bundle(bundle_dir: Path, *, pipeline: bool = False) -> Bundle:
     """Verify and load one bundle directory.
+
+    Parameters
+    ----------
+    pipeline
+        Also unpickle ``model.joblib`` (needs scikit-learn of the bundle's minor version).
+        The service and batch scoring leave it off and use only the scorer.
 
     Raises
     ------
     IntegrityError
-        ``model.joblib`` is missing or its SHA-256 differs from the manifest's.
+        A model file is missing or its SHA-256 differs from the manifest's.
     IncompatibleBundle
-        Another scikit-learn minor version, other labels, or an unexpected pipeline.
+        Another format, labels or scikit-learn minor version, or an unexpected pipeline.
     BundleError
         The manifest is missing or malformed, or the pickle cannot be read.
     """
-    import joblib
-
     manifest = read_manifest(bundle_dir)
     where = _where(manifest, bundle_dir)
-    payload = _read_model(bundle_dir, where)
-    _check(manifest, sha256_bytes(payload), where)
+    _check_manifest(manifest, where)
+    # The model file is hashed even when not unpickled: a bundle is trusted whole or not at all.
+    model_payload = _read_verified(bundle_dir, MODEL_FILE, manifest.model_sha256, where)
+    scorer_payload = _read_verified(bundle_dir, SCORER_FILE, manifest.scorer_sha256, where)
     try:
-        pipeline = joblib.load(io.BytesIO(payload))
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure means an unusable bundle
-        raise BundleError(f"{where}: cannot unpickle {MODEL_FILE}: {exc}") from None
-    classes = sorted(str(c) for c in getattr(pipeline, "classes_", ()))
-    if classes != sorted(LABELS):
-        raise IncompatibleBundle(f"{where}: the model's classes {classes} are not {list(LABELS)}")
-    try:
-        scorer = LinearTfidfScorer(pipeline)
+        scorer = LinearTfidfScorer.from_bytes(scorer_payload)
     except IncompatibleBundle as exc:
         raise IncompatibleBundle(f"{where}: {exc}") from None
-    return Bundle(path=bundle_dir, manifest=manifest, pipeline=pipeline, scorer=scorer)
+    if sorted(scorer.classes_) != sorted(LABELS):
+        raise IncompatibleBundle(
+            f"{where}: the model's classes {list(scorer.classes_)} are not {list(LABELS)}"
+        )
+    model = None
+    if pipeline:
+        _check_sklearn(manifest, where)
+        import joblib
+
+        try:
+            model = joblib.load(io.BytesIO(model_payload))
+        except Exception as exc:  # noqa: BLE001 - any unpickling failure means an unusable bundle
+            raise BundleError(f"{where}: cannot unpickle {MODEL_FILE}: {exc}") from None
+    return Bundle(path=bundle_dir, manifest=manifest, scorer=scorer, pipeline=model)

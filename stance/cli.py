@@ -34,7 +34,8 @@ out = Console()
 err = Console(stderr=True)
 
 NameOption = Annotated[
-    str | None, typer.Option("--name", help="Model name (default: $STANCE_MODEL_NAME or stance-framing).")
+    str | None,
+    typer.Option("--name", help="Model name (default: $STANCE_MODEL_NAME or stance-framing)."),
 ]
 
 
@@ -87,8 +88,7 @@ def train(
     m = result.manifest.metrics
     out.print(
         f"{store.name} v{result.version}: held-out macro-F1 {m['macro_f1']:.3f}, "
-        f"accuracy {m['accuracy']:.3f} → {result.bundle_dir}"
-        + (" (champion)" if result.promoted else "")
+        f"accuracy {m['accuracy']:.3f} → {result.bundle_dir}" + (" (champion)" if result.promoted else "")
     )
 
 
@@ -109,7 +109,13 @@ def evaluate(
         table.add_column(column, justify="left" if column == "label" else "right")
     for label in LABELS:
         s = metrics["per_label"][label]
-        table.add_row(label, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}", str(s["support"]))
+        table.add_row(
+            label,
+            f"{s['precision']:.3f}",
+            f"{s['recall']:.3f}",
+            f"{s['f1']:.3f}",
+            str(s["support"]),
+        )
     out.print(table)
     out.print(f"macro-F1 {metrics['macro_f1']:.4f}, accuracy {metrics['accuracy']:.4f}, n={metrics['n']}")
     if json_out is not None:
@@ -132,7 +138,13 @@ def models(name: NameOption = None) -> None:
     for v in versions:
         m = store.manifest(v)
         f1 = f"{m.macro_f1:.3f}" if m.macro_f1 is not None else "-"
-        table.add_row(str(v), m.created, f1, f"{m.data.file} ({m.data.rows_used})", "★" if v == champion else "")
+        table.add_row(
+            str(v),
+            m.created,
+            f1,
+            f"{m.data.file} ({m.data.rows_used})",
+            "★" if v == champion else "",
+        )
     out.print(table)
 
 
@@ -140,7 +152,8 @@ def models(name: NameOption = None) -> None:
 def promote(
     version: Annotated[str, typer.Argument(help="Version number or 'latest'.")],
     data: Annotated[
-        Path | None, typer.Option("--data", help="Refuse if the candidate scores lower than the champion here.")
+        Path | None,
+        typer.Option("--data", help="Refuse if the candidate scores lower than the champion here."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Promote even if it scores lower.")] = False,
     name: NameOption = None,
@@ -152,7 +165,9 @@ def promote(
         _store(name), version, tracking_settings=TrackingSettings.from_env(), data=data, force=force
     )
     if result.candidate_f1 is not None:
-        out.print(f"macro-F1 on {data}: candidate {result.candidate_f1:.4f}, champion {result.champion_f1:.4f}")
+        out.print(
+            f"macro-F1 on {data}: candidate {result.candidate_f1:.4f}, champion {result.champion_f1:.4f}"
+        )
     alias = f"registry version {result.registry_version}" if result.registry_version else "store only"
     out.print(f"champion: v{result.previous} → v{result.version} ({alias})")
 
@@ -193,24 +208,13 @@ def serve(
 
 
 def main() -> None:
-    """Console entry point: runs the app and turns project errors into exit codes."""
+    """Console entry point: runs the app and turns project errors into exit codes.
+
+    Usage errors are click's own (exit 2 with the usage line); project errors print
+    one line and exit with their code; nothing prints a traceback on purpose.
+    """
     try:
-        app(standalone_mode=False)
+        app()
     except StanceError as exc:
         err.print(f"[red]Error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        err.print("Interrupted; nothing was published.")
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("Aborted.")
-        sys.exit(1)
-    except Exception as exc:  # click's usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -99,9 +99,7 @@ class TrackingSettings:
     def from_env(cls, env: Mapping[str, str] = os.environ) -> TrackingSettings:
         return cls(
             tracking_uri=env.get("MLFLOW_TRACKING_URI", "").strip() or DEFAULT_TRACKING_URI,
-            artifact_root=Path(
-                env.get("STANCE_MLFLOW_ARTIFACTS", "").strip() or ".mlflow/artifacts"
-            ),
+            artifact_root=Path(env.get("STANCE_MLFLOW_ARTIFACTS", "").strip() or ".mlflow/artifacts"),
             experiment=env.get("MLFLOW_EXPERIMENT_NAME", "").strip() or "stance",
         )
 

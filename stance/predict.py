@@ -67,7 +67,9 @@ class Predictor:
         """Label, the four scores (summing to 1) and up to ``explain`` top n-grams."""
         proba, contributions = self.bundle.scorer.score(check_text(text, self.limits), explain=explain)
         best = int(proba.argmax())
-        scores = {label: float(proba[i]) for label, i in zip(LABELS, self._order, strict=True)}
+        scores: dict[str, float] = {
+            label: float(proba[i]) for label, i in zip(LABELS, self._order, strict=True)
+        }
         return Prediction(label=self.labels[best], scores=scores, explanation=contributions)
 
     def classify_many(self, texts: Sequence[str], *, explain: int = 0) -> list[Prediction]:

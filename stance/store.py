@@ -14,7 +14,9 @@ import json
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +29,17 @@ _STAGING_PREFIX = ".tmp-"
 
 def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class ChampionPointer:
+    """The champion version and the id of the promotion that set it.
+
+    A re-promotion of the same version gets a new id, so watchers see every promotion.
+    """
+
+    version: int
+    promotion_id: str
 
 
 class ModelStore:
@@ -64,17 +77,24 @@ class ModelStore:
 
     def champion(self) -> int | None:
         """The champion version named by the pointer file, or None when unset."""
-        pointer = self.family_dir / CHAMPION_FILE
+        pointer = self.champion_pointer()
+        return pointer.version if pointer else None
+
+    def champion_pointer(self) -> ChampionPointer | None:
+        """The whole pointer, including the id that changes with every promotion."""
+        path = self.family_dir / CHAMPION_FILE
         try:
-            data = json.loads(pointer.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
         except (OSError, ValueError) as exc:
-            raise StoreError(f"unreadable champion pointer {pointer}: {exc}") from None
+            raise StoreError(f"unreadable champion pointer {path}: {exc}") from None
         version = data.get("version") if isinstance(data, dict) else None
         if not isinstance(version, int) or isinstance(version, bool):
-            raise StoreError(f"champion pointer {pointer} has no integer 'version'")
-        return version
+            raise StoreError(f"champion pointer {path} has no integer 'version'")
+        return ChampionPointer(
+            version=version, promotion_id=str(data.get("promotion_id", data.get("promoted", "")))
+        )
 
     def resolve(self, ref: str | int) -> int:
         """Turn ``"champion"``, ``"latest"`` or a number into an existing version."""
@@ -93,15 +113,13 @@ class ModelStore:
         elif ref.strip().isdigit():
             version = int(ref)
         else:
-            raise VersionNotFound(
-                f"version must be a number, 'champion' or 'latest', not {ref!r}"
-            )
+            raise VersionNotFound(f"version must be a number, 'champion' or 'latest', not {ref!r}")
         self._require(version)
         return version
 
-    def load(self, ref: str | int = "champion") -> Bundle:
+    def load(self, ref: str | int = "champion", *, pipeline: bool = False) -> Bundle:
         """Resolve ``ref`` and load that bundle through :func:`load_bundle`."""
-        return load_bundle(self.path(self.resolve(ref)))
+        return load_bundle(self.path(self.resolve(ref)), pipeline=pipeline)
 
     def _require(self, version: int) -> None:
         if not (self.path(version) / MANIFEST_FILE).is_file():
@@ -156,7 +174,12 @@ class ModelStore:
         self._require(version)
         with self._locked():
             previous = self.champion()
-            body = {"version": version, "promoted": utc_now(), "previous": previous}
+            body: dict[str, object] = {
+                "version": version,
+                "promoted": utc_now(),
+                "previous": previous,
+                "promotion_id": uuid.uuid4().hex,
+            }
             if note:
                 body["note"] = note
             fd, tmp = tempfile.mkstemp(prefix=".champion-", dir=self.family_dir)

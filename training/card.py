@@ -49,8 +49,7 @@ def render_model_card(manifest: Manifest) -> str:
             f"model selection)\n\n{_metrics_table(ext)}\n\n{_confusion(ext)}\n"
         )
     mlflow = (
-        f"MLflow run `{manifest.mlflow.run_id}`, registry version "
-        f"{manifest.mlflow.registered_version}"
+        f"MLflow run `{manifest.mlflow.run_id}`, registry version {manifest.mlflow.registered_version}"
         if manifest.mlflow
         else "not tracked"
     )

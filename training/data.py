@@ -18,7 +18,13 @@ from stance.labels import LABELS
 
 REQUIRED_COLUMNS = ("text", "label")
 OPTIONAL_COLUMNS = ("id", "source")
-READERS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+READERS = {
+    ".csv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
 _MAX_LISTED = 5
 
 
@@ -100,16 +106,14 @@ def load_labelled(
     keep = [c for c in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS) if c in frame.columns]
     frame = frame[keep].reset_index(drop=True)
     frame["text"] = _as_text(frame["text"])
-    frame["label"] = _as_text(frame["label"]).map(lambda v: v.strip() if v else v)
+    frame["label"] = _as_text(frame["label"]).map(lambda v: v.strip() if isinstance(v, str) else "")
 
-    empty = frame.index[frame["text"].map(lambda t: t is None or not t.strip())]
+    empty = frame.index[frame["text"].map(lambda t: not isinstance(t, str) or not t.strip())]
     if len(empty):
         raise DataError(f"{path}: empty or whitespace-only text in row(s) {_rows(empty)}")
     too_long = frame.index[frame["text"].str.len() > limits.max_chars]
     if len(too_long):
-        raise DataError(
-            f"{path}: text longer than {limits.max_chars} characters in row(s) {_rows(too_long)}"
-        )
+        raise DataError(f"{path}: text longer than {limits.max_chars} characters in row(s) {_rows(too_long)}")
     bad = frame.index[~frame["label"].isin(LABELS)]
     if len(bad):
         first = frame.at[bad[0], "label"]
@@ -132,7 +136,7 @@ def load_labelled(
         )
 
     counts = frame["label"].value_counts()
-    label_counts = {label: int(counts.get(label, 0)) for label in LABELS}
+    label_counts: dict[str, int] = {label: int(counts.get(label, 0)) for label in LABELS}
     short = {k: v for k, v in label_counts.items() if v < min_per_label}
     if short:
         listed = ", ".join(f"{k}: {v}" for k, v in short.items())

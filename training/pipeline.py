@@ -46,8 +46,14 @@ def build_pipeline(**params: Any) -> Pipeline:
                 "features",
                 FeatureUnion(
                     [
-                        ("word", TfidfVectorizer(analyzer="word", lowercase=True, dtype=np.float64)),
-                        ("char", TfidfVectorizer(analyzer="char_wb", lowercase=True, dtype=np.float64)),
+                        (
+                            "word",
+                            TfidfVectorizer(analyzer="word", lowercase=True, dtype=np.float64),
+                        ),
+                        (
+                            "char",
+                            TfidfVectorizer(analyzer="char_wb", lowercase=True, dtype=np.float64),
+                        ),
                     ]
                 ),
             ),

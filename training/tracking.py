@@ -50,9 +50,7 @@ def configure(settings: TrackingSettings) -> str:
             if uri.startswith(("sqlite:", "file:")) or "://" not in uri:
                 settings.artifact_root.mkdir(parents=True, exist_ok=True)
                 location = settings.artifact_root.resolve().as_uri()
-            experiment_id = str(
-                mlflow.create_experiment(settings.experiment, artifact_location=location)
-            )
+            experiment_id = str(mlflow.create_experiment(settings.experiment, artifact_location=location))
         mlflow.set_experiment(experiment_id=experiment_id)
     except Exception as exc:  # noqa: BLE001 - MLflow raises many unrelated types
         raise TrackingError(f"cannot use MLflow tracking store {uri}: {exc}") from None
@@ -99,7 +97,10 @@ def log_and_register_model(pipeline: Any, name: str) -> str:
             pipeline,
             name="model",
             registered_model_name=name,
-            pip_requirements=[f"scikit-learn=={sklearn.__version__}", f"joblib=={joblib.__version__}"],
+            pip_requirements=[
+                f"scikit-learn=={sklearn.__version__}",
+                f"joblib=={joblib.__version__}",
+            ],
             pyfunc_predict_fn="predict_proba",
             serialization_format="cloudpickle",
         )

@@ -25,6 +25,7 @@ from stance.bundle import (
     CONFUSION_FILE,
     MANIFEST_FILE,
     MODEL_FILE,
+    SCORER_FILE,
     Manifest,
     TrackingInfo,
     current_environment,
@@ -34,6 +35,7 @@ from stance.bundle import (
 from stance.config import TextLimits, TrackingSettings
 from stance.errors import ConfigError, StanceError
 from stance.labels import LABELS
+from stance.scoring import LinearTfidfScorer
 from stance.store import ModelStore, utc_now
 from training import tracking
 from training.card import render_model_card
@@ -116,7 +118,12 @@ def train(
         pipeline, metrics = _fit_and_evaluate(data, options, report_on, limits, progress)
         params = jsonable_params(tunable_params(pipeline))
         tracking.log_params_and_metrics(
-            {**params, "seed": options.seed, "test_size": options.test_size, "cv_folds": options.cv_folds},
+            {
+                **params,
+                "seed": options.seed,
+                "test_size": options.test_size,
+                "cv_folds": options.cv_folds,
+            },
             {
                 **flat_metrics(metrics, "holdout."),
                 "cv_macro_f1_mean": metrics["cv_macro_f1_mean"],
@@ -131,8 +138,17 @@ def train(
         progress(f"registered in MLflow as {store.name} version {registered}")
         try:
             version, manifest, bundle_dir = _publish(
-                store, pipeline, data, options, params, metrics,
-                TrackingInfo(run_id=run.info.run_id, experiment_id=experiment_id, registered_version=registered),
+                store,
+                pipeline,
+                data,
+                options,
+                params,
+                metrics,
+                TrackingInfo(
+                    run_id=run.info.run_id,
+                    experiment_id=experiment_id,
+                    registered_version=registered,
+                ),
             )
         except BaseException:
             tracking.discard_version(store.name, registered)
@@ -210,6 +226,7 @@ def _publish(
             metrics=metrics,
             data=data.fingerprint,
             model_sha256=sha256_file(staged / MODEL_FILE),
+            scorer_sha256=sha256_file(staged / SCORER_FILE),
             environment=current_environment(),
             mlflow=tracked,
         )
@@ -220,6 +237,7 @@ def _publish(
 
     with store.staging() as staged:
         joblib.dump(pipeline, staged / MODEL_FILE, compress=3)
+        LinearTfidfScorer.from_pipeline(pipeline).save(staged / SCORER_FILE)
         plot_confusion(
             metrics["confusion_matrix"],
             staged / CONFUSION_FILE,
