@@ -101,9 +101,7 @@ class ClassifyController(Controller):
     tags = ["classify"]
 
     @post("/", operation_id="classify", status_code=200, sync_to_thread=False, before_request=require_json)
-    def classify(
-        self, data: ClassifyRequest, models: ModelManager, metrics: ServiceMetrics
-    ) -> ClassifyResponse:
+    def classify(self, data: ClassifyRequest, models: ModelManager, metrics: ServiceMetrics) -> ClassifyResponse:
         """Label one passage; with ``explain`` also the n-grams that drove the label."""
         predictor = _active(models)
         result = predictor.classify(data.text, explain=EXPLAIN_TERMS if data.explain else 0)
@@ -140,8 +138,7 @@ class ClassifyController(Controller):
             metrics.predictions.labels(label=r.label).inc()
         return BatchResponse(
             results=[
-                ScoredPassage(label=r.label, scores=r.scores, explanation=_terms(r, data.explain))
-                for r in results
+                ScoredPassage(label=r.label, scores=r.scores, explanation=_terms(r, data.explain)) for r in results
             ],
             model=ModelRef(name=predictor.name, version=predictor.version),
         )
@@ -178,9 +175,7 @@ class HealthController(Controller):
         predictor = models.active
         if predictor is None:
             return Response(Readiness(status="loading"), status_code=503)
-        return Response(
-            Readiness(status="ready", model=ModelRef(name=predictor.name, version=predictor.version))
-        )
+        return Response(Readiness(status="ready", model=ModelRef(name=predictor.name, version=predictor.version)))
 
 
 @get(

@@ -84,9 +84,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if isinstance(exc, HTTPException):
         status = exc.status_code
         if status == 400:
-            return problem(
-                request, 400, f"request body is not valid JSON: {exc.detail}", slug="malformed-json"
-            )
+            return problem(request, 400, f"request body is not valid JSON: {exc.detail}", slug="malformed-json")
         if status == 413:
             return problem(request, 413, "request body exceeds STANCE_MAX_BODY_BYTES", slug="body-too-large")
         slug = HTTPStatus(status).phrase.lower().replace(" ", "-")

@@ -45,6 +45,4 @@ class ServiceMetrics:
             "Bundles that failed to load or verify.",
             registry=self.registry,
         )
-        self.swaps = Counter(
-            "stance_model_swaps", "Successful model swaps.", ["reason"], registry=self.registry
-        )
+        self.swaps = Counter("stance_model_swaps", "Successful model swaps.", ["reason"], registry=self.registry)

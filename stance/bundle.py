@@ -182,9 +182,7 @@ def _read_verified(bundle_dir: Path, name: str, expected_sha256: str, where: str
 
 def _check_manifest(manifest: Manifest, where: str) -> None:
     if manifest.format != FORMAT_VERSION:
-        raise IncompatibleBundle(
-            f"{where}: bundle format {manifest.format}, this code reads {FORMAT_VERSION}"
-        )
+        raise IncompatibleBundle(f"{where}: bundle format {manifest.format}, this code reads {FORMAT_VERSION}")
     if tuple(manifest.labels) != LABELS:
         raise IncompatibleBundle(f"{where}: labels {manifest.labels} are not {list(LABELS)}")
 
@@ -239,9 +237,7 @@ def load_bundle(bundle_dir: Path, *, pipeline: bool = False) -> Bundle:
     except IncompatibleBundle as exc:
         raise IncompatibleBundle(f"{where}: {exc}") from None
     if sorted(scorer.classes_) != sorted(LABELS):
-        raise IncompatibleBundle(
-            f"{where}: the model's classes {list(scorer.classes_)} are not {list(LABELS)}"
-        )
+        raise IncompatibleBundle(f"{where}: the model's classes {list(scorer.classes_)} are not {list(LABELS)}")
     model = None
     if pipeline:
         _check_sklearn(manifest, where)

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stance.config import StoreSettings, TextLimits, TrackingSettings
-from stance.errors import StanceError
+from stance.errors import ConfigError, StanceError
 from stance.labels import LABELS
 from stance.store import ModelStore
 
@@ -165,9 +165,7 @@ def promote(
         _store(name), version, tracking_settings=TrackingSettings.from_env(), data=data, force=force
     )
     if result.candidate_f1 is not None:
-        out.print(
-            f"macro-F1 on {data}: candidate {result.candidate_f1:.4f}, champion {result.champion_f1:.4f}"
-        )
+        out.print(f"macro-F1 on {data}: candidate {result.candidate_f1:.4f}, champion {result.champion_f1:.4f}")
     alias = f"registry version {result.registry_version}" if result.registry_version else "store only"
     out.print(f"champion: v{result.previous} → v{result.version} ({alias})")
 
@@ -193,6 +191,101 @@ def classify(
         out.print(f"  {label:<15} {score:.3f}")
     for c in result.explanation:
         out.print(f"  {c.weight:+.3f}  {c.kind:<4} {c.term!r}")
+
+
+@app.command()
+def score(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="CSV, Parquet or JSONL to score.")],
+    output_path: Annotated[Path, typer.Argument(metavar="OUTPUT", help="CSV, Parquet or JSONL to write.")],
+    text_column: Annotated[str, typer.Option(help="Column holding the passages.")] = "text",
+    id_column: Annotated[str | None, typer.Option(help="Column that identifies rows (checked).")] = None,
+    version: Annotated[str, typer.Option(help="Version number, 'champion' or 'latest'.")] = "champion",
+    engine: Annotated[str, typer.Option(help="'local' (processes) or 'spark'.")] = "local",
+    batch_size: Annotated[int, typer.Option(help="Rows per chunk (local) or Arrow batch (spark).")] = 2000,
+    workers: Annotated[int, typer.Option(help="Local worker processes; 0 = every core.")] = 0,
+    master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[*]",
+    name: NameOption = None,
+) -> None:
+    """Score every row of a file; output keeps the input columns and adds label and scores."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from stance.batch import score_file
+    from stance.tables import count_rows
+
+    if engine not in ("local", "spark"):
+        raise ConfigError(f"--engine must be 'local' or 'spark', not {engine!r}")
+    bundle = _store(name).load(version)
+    limits = TextLimits.from_env()
+    if engine == "spark":
+        from stance.spark import score_with_spark
+
+        with out.status(f"scoring on Spark ({master})…"):
+            summary = score_with_spark(
+                input_path,
+                output_path,
+                bundle,
+                text_column=text_column,
+                id_column=id_column,
+                batch_size=batch_size,
+                master=master,
+                limits=limits,
+            )
+    else:
+        columns = [
+            TextColumn("scoring"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>8.0f} rows/s"),
+            TimeRemainingColumn(),
+        ]
+        with Progress(*columns, console=err, transient=False) as bar:
+            task = bar.add_task("score", total=count_rows(input_path), rate=0.0)
+
+            def advance(rows: int) -> None:
+                bar.advance(task, rows)
+                elapsed = bar.tasks[task].elapsed or 0.0
+                bar.update(task, rate=bar.tasks[task].completed / elapsed if elapsed else 0.0)
+
+            summary = score_file(
+                input_path,
+                output_path,
+                bundle,
+                text_column=text_column,
+                id_column=id_column,
+                batch_size=batch_size,
+                workers=workers,
+                limits=limits,
+                progress=advance,
+            )
+    skipped = sum(summary.skipped.values())
+    out.print(
+        f"{summary.rows} rows in {summary.seconds:.1f}s ({summary.rate:.0f}/s, {engine}) with "
+        f"{bundle.name} v{bundle.version} → {output_path}"
+    )
+    out.print("  " + ", ".join(f"{label} {summary.labels[label]}" for label in LABELS))
+    if skipped:
+        reasons = ", ".join(f"{reason}: {n}" for reason, n in summary.skipped.most_common())
+        out.print(f"  skipped {skipped} ({reasons})")
+
+
+@app.command()
+def report(
+    scored: Annotated[Path, typer.Argument(help="Output of `stance score`.")],
+    by: Annotated[str, typer.Option(help="Comma-separated columns to group by, e.g. country,year.")],
+    out_prefix: Annotated[
+        Path | None, typer.Option("--out", help="Prefix for the .csv and .png (default: beside SCORED).")
+    ] = None,
+    groups: Annotated[str, typer.Option(help="Comma-separated groups to chart (default: the largest 4).")] = "",
+    time_column: Annotated[str | None, typer.Option(help="Time axis column (default: year/date/session).")] = None,
+) -> None:
+    """Frame profile: the share of each label per group, as CSV, and a chart over time."""
+    from stance.report import write_report
+
+    columns = [c.strip() for c in by.split(",") if c.strip()]
+    prefix = out_prefix or scored.with_name(scored.stem + ".profile")
+    wanted = [g.strip() for g in groups.split(",") if g.strip()]
+    csv_path, png_path, profile = write_report(scored, columns, prefix, groups=wanted, time_column=time_column)
+    out.print(f"{len(profile)} groups → {csv_path}" + (f" and {png_path}" if png_path else ""))
 
 
 @app.command()

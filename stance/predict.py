@@ -26,9 +26,7 @@ class Prediction:
     def to_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"label": self.label, "scores": self.scores}
         if self.explanation:
-            body["explanation"] = [
-                {"term": c.term, "kind": c.kind, "weight": c.weight} for c in self.explanation
-            ]
+            body["explanation"] = [{"term": c.term, "kind": c.kind, "weight": c.weight} for c in self.explanation]
         return body
 
 
@@ -39,9 +37,7 @@ def check_text(text: object, limits: TextLimits) -> str:
     if not text.strip():
         raise InvalidText("text is empty or whitespace only")
     if len(text) > limits.max_chars:
-        raise InvalidText(
-            f"text has {len(text)} characters; the limit is {limits.max_chars} (STANCE_MAX_CHARS)"
-        )
+        raise InvalidText(f"text has {len(text)} characters; the limit is {limits.max_chars} (STANCE_MAX_CHARS)")
     return text
 
 
@@ -67,9 +63,7 @@ class Predictor:
         """Label, the four scores (summing to 1) and up to ``explain`` top n-grams."""
         proba, contributions = self.bundle.scorer.score(check_text(text, self.limits), explain=explain)
         best = int(proba.argmax())
-        scores: dict[str, float] = {
-            label: float(proba[i]) for label, i in zip(LABELS, self._order, strict=True)
-        }
+        scores: dict[str, float] = {label: float(proba[i]) for label, i in zip(LABELS, self._order, strict=True)}
         return Prediction(label=self.labels[best], scores=scores, explanation=contributions)
 
     def classify_many(self, texts: Sequence[str], *, explain: int = 0) -> list[Prediction]:

@@ -26,6 +26,7 @@ import itertools
 import json
 import math
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,6 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 SCORER_FORMAT = 1
-_WHITE_SPACES = re.compile(r"\s\s+")
 _EMPTY = np.zeros(0, dtype=np.intp)
 #: Distinct words whose character n-gram indices are remembered per block.
 WORD_CACHE_SIZE = 200_000
@@ -109,9 +109,7 @@ class BlockSpec:
 class _Block:
     """Scoring state of one vectorizer: its spec, vocabulary, IDF and coefficient slice."""
 
-    def __init__(
-        self, spec: BlockSpec, terms: Sequence[str], idf: FloatArray | None, coef_t: FloatArray
-    ) -> None:
+    def __init__(self, spec: BlockSpec, terms: Sequence[str], idf: FloatArray | None, coef_t: FloatArray) -> None:
         self.spec = spec
         self.kind: Literal["word", "char"] = "word" if spec.analyzer == "word" else "char"
         self.terms = list(terms)
@@ -122,6 +120,7 @@ class _Block:
         self.stop_words = frozenset(spec.stop_words) if spec.stop_words else None
         self._findall: Callable[[str], list[str]] = re.compile(spec.token_pattern).findall
         self._word_cache: dict[str, IntArray] = {}
+        self._scratch = threading.local()
 
     def preprocess(self, text: str) -> str:
         if self.spec.lowercase:
@@ -132,11 +131,7 @@ class _Block:
 
     # -- n-grams, mirroring sklearn.feature_extraction.text exactly -----------------
 
-    def _lookup(self, grams: Iterable[str]) -> IntArray:
-        found = [j for j in map(self.vocabulary.get, grams) if j is not None]
-        return np.fromiter(found, dtype=np.intp, count=len(found))
-
-    def _word_indices(self, text: str) -> IntArray:
+    def _word_ids(self, text: str) -> list[int]:
         tokens = self._findall(text)
         if self.stop_words is not None:
             tokens = [t for t in tokens if t not in self.stop_words]
@@ -144,7 +139,7 @@ class _Block:
         count = len(tokens)
         for n in range(max(self.min_n, 2), min(self.max_n, count) + 1):
             grams.extend(" ".join(tokens[i : i + n]) for i in range(count - n + 1))
-        return self._lookup(grams)
+        return [j for j in map(self.vocabulary.get, grams) if j is not None]
 
     def _char_wb_word(self, word: str) -> IntArray:
         padded = " " + word + " "
@@ -155,31 +150,77 @@ class _Block:
                 grams.append(padded)
                 break
             grams.extend(padded[i : i + n] for i in range(length - n + 1))
-        return self._lookup(grams)
+        found = [j for j in map(self.vocabulary.get, grams) if j is not None]
+        return np.fromiter(found, dtype=np.intp, count=len(found))
 
-    def _char_indices(self, text: str) -> IntArray:
+    def _char_ids(self, text: str) -> IntArray:
+        # sklearn collapses whitespace runs first; str.split() already splits on them.
+        words = text.split()
+        if not words:
+            return _EMPTY
         cache = self._word_cache
-        parts: list[IntArray] = []
-        for word in _WHITE_SPACES.sub(" ", text).split():
-            hit = cache.get(word)
-            if hit is None:
-                hit = self._char_wb_word(word)
+        parts = []
+        for word in words:
+            ids = cache.get(word)
+            if ids is None:
                 if len(cache) >= WORD_CACHE_SIZE:
                     cache.clear()
-                cache[word] = hit
-            parts.append(hit)
-        return np.concatenate(parts) if parts else _EMPTY
+                ids = cache[word] = self._char_wb_word(word)
+            parts.append(ids)
+        return np.concatenate(parts)
+
+    def occurrences(self, text: str) -> IntArray:
+        """The vocabulary column of every n-gram occurrence in ``text``, repeats kept."""
+        doc = self.preprocess(text)
+        if self.kind == "word":
+            found = self._word_ids(doc)
+            return np.fromiter(found, dtype=np.intp, count=len(found))
+        return self._char_ids(doc)
+
+    def occurrence_weights(self, ids: IntArray) -> FloatArray:
+        """Each occurrence's share of its feature's final TF-IDF value.
+
+        A feature seen ``k`` times gets ``value / k`` on each of its ``k`` occurrences, so
+        summing over occurrences gives exactly the TF-IDF vector without first reducing
+        the occurrences to distinct columns. Counting uses a scratch buffer of the
+        vocabulary's size, one per thread.
+        """
+        buffer: FloatArray | None = getattr(self._scratch, "buffer", None)
+        if buffer is None:
+            buffer = self._scratch.buffer = np.zeros(len(self.terms))
+        np.add.at(buffer, ids, 1.0)
+        counts = buffer[ids]
+        buffer[ids] = 0.0
+        values = self.tf(counts)
+        if self.idf is not None:
+            values *= self.idf[ids]
+        share = 1.0 / counts
+        if self.spec.norm == "l2":
+            norm = math.sqrt(float((values * values) @ share))
+            if norm > 0.0:
+                values /= norm
+        values *= share
+        if self.spec.weight != 1.0:
+            values *= self.spec.weight
+        return values
+
+    def counts(self, text: str) -> tuple[IntArray, IntArray]:
+        """Distinct vocabulary columns of ``text`` and how often each occurs."""
+        columns, counts = np.unique(self.occurrences(text), return_counts=True)
+        return columns.astype(np.intp), counts.astype(np.intp)
+
+    def tf(self, counts: NDArray[Any]) -> FloatArray:
+        values = np.ones(counts.size) if self.spec.binary else counts.astype(np.float64)
+        if self.spec.sublinear_tf:
+            values = np.log(values) + 1.0
+        return values
 
     def features(self, text: str) -> tuple[IntArray, FloatArray]:
         """Column indices (within this block) and TF-IDF values of ``text``."""
-        doc = self.preprocess(text)
-        raw = self._word_indices(doc) if self.kind == "word" else self._char_indices(doc)
-        if raw.size == 0:
+        columns, counts = self.counts(text)
+        if columns.size == 0:
             return _EMPTY, np.zeros(0, dtype=np.float64)
-        columns, counts = np.unique(raw, return_counts=True)
-        values = np.ones(columns.size) if self.spec.binary else counts.astype(np.float64)
-        if self.spec.sublinear_tf:
-            values = np.log(values) + 1.0
+        values = self.tf(counts)
         if self.idf is not None:
             values = values * self.idf[columns]
         if self.spec.norm == "l2":
@@ -246,9 +287,7 @@ class LinearTfidfScorer:
         if hasattr(features, "transformer_list"):
             weights = features.transformer_weights or {}
             vectorizers = [
-                (vec, float(weights.get(name, 1.0)))
-                for name, vec in features.transformer_list
-                if vec != "drop"
+                (vec, float(weights.get(name, 1.0))) for name, vec in features.transformer_list if vec != "drop"
             ]
         elif hasattr(features, "vocabulary_"):
             vectorizers = [(features, 1.0)]
@@ -321,15 +360,13 @@ class LinearTfidfScorer:
 
     # -- scoring -----------------------------------------------------------------------
 
-    def _logits(self, text: str) -> tuple[FloatArray, list[tuple[_Block, IntArray, FloatArray]]]:
+    def _logits(self, text: str) -> FloatArray:
         logits = self._intercept.copy()
-        active = []
         for block in self.blocks:
-            columns, values = block.features(text)
-            if columns.size:
-                logits += values @ block.coef_t[columns]
-                active.append((block, columns, values))
-        return logits, active
+            ids = block.occurrences(text)
+            if ids.size:
+                logits += block.occurrence_weights(ids) @ block.coef_t[ids]
+        return logits
 
     @staticmethod
     def _softmax(logits: FloatArray) -> FloatArray:
@@ -339,10 +376,13 @@ class LinearTfidfScorer:
 
     def predict_proba(self, texts: Iterable[str]) -> FloatArray:
         """Class probabilities, one row per text, columns in ``classes_`` order."""
-        rows = [self._softmax(self._logits(text)[0]) for text in texts]
+        rows = [self._logits(text) for text in texts]
         if not rows:
             return np.zeros((0, len(self.classes_)), dtype=np.float64)
-        return np.vstack(rows)
+        logits = np.vstack(rows)
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        result: FloatArray = shifted / shifted.sum(axis=1, keepdims=True)
+        return result
 
     def predict(self, texts: Iterable[str]) -> list[str]:
         """The most probable class of each text."""
@@ -350,10 +390,10 @@ class LinearTfidfScorer:
 
     def score(self, text: str, *, explain: int = 0) -> tuple[FloatArray, list[Contribution]]:
         """Probabilities of one text and, if ``explain`` > 0, its top contributions."""
-        logits, active = self._logits(text)
-        proba = self._softmax(logits)
+        proba = self._softmax(self._logits(text))
         if explain <= 0:
             return proba, []
+        active = [(block, *block.features(text)) for block in self.blocks]
         return proba, self._explain(int(proba.argmax()), active, explain)
 
     def _explain(

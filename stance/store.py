@@ -61,11 +61,7 @@ class ModelStore:
         """Committed versions, oldest first."""
         if not self.family_dir.is_dir():
             return []
-        found = [
-            int(p.name)
-            for p in self.family_dir.iterdir()
-            if p.name.isdigit() and (p / MANIFEST_FILE).is_file()
-        ]
+        found = [int(p.name) for p in self.family_dir.iterdir() if p.name.isdigit() and (p / MANIFEST_FILE).is_file()]
         return sorted(found)
 
     def path(self, version: int) -> Path:
@@ -92,9 +88,7 @@ class ModelStore:
         version = data.get("version") if isinstance(data, dict) else None
         if not isinstance(version, int) or isinstance(version, bool):
             raise StoreError(f"champion pointer {path} has no integer 'version'")
-        return ChampionPointer(
-            version=version, promotion_id=str(data.get("promotion_id", data.get("promoted", "")))
-        )
+        return ChampionPointer(version=version, promotion_id=str(data.get("promotion_id", data.get("promoted", ""))))
 
     def resolve(self, ref: str | int) -> int:
         """Turn ``"champion"``, ``"latest"`` or a number into an existing version."""
@@ -124,9 +118,7 @@ class ModelStore:
     def _require(self, version: int) -> None:
         if not (self.path(version) / MANIFEST_FILE).is_file():
             known = ", ".join(map(str, self.versions())) or "none"
-            raise VersionNotFound(
-                f"model {self.name!r} has no version {version} in {self.root} (versions: {known})"
-            )
+            raise VersionNotFound(f"model {self.name!r} has no version {version} in {self.root} (versions: {known})")
 
     # -- writing -----------------------------------------------------------------
 

@@ -15,12 +15,9 @@ def _metrics_table(metrics: dict[str, Any]) -> str:
     ]
     for label in LABELS:
         s = metrics["per_label"][label]
-        lines.append(
-            f"| `{label}` | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} |"
-        )
+        lines.append(f"| `{label}` | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | {s['support']} |")
     lines.append(
-        f"| **all** | | | macro **{metrics['macro_f1']:.3f}** | {metrics['n']} "
-        f"(accuracy {metrics['accuracy']:.3f}) |"
+        f"| **all** | | | macro **{metrics['macro_f1']:.3f}** | {metrics['n']} (accuracy {metrics['accuracy']:.3f}) |"
     )
     return "\n".join(lines)
 

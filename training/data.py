@@ -141,8 +141,7 @@ def load_labelled(
     if short:
         listed = ", ".join(f"{k}: {v}" for k, v in short.items())
         raise DataError(
-            f"{path}: too few examples to cross-validate ({listed}); each label needs at "
-            f"least {min_per_label}"
+            f"{path}: too few examples to cross-validate ({listed}); each label needs at least {min_per_label}"
         )
     frame = frame.reset_index(drop=True)
     fingerprint = DataFingerprint(

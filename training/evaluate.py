@@ -23,15 +23,11 @@ def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict
     :data:`~stance.labels.LABELS` order.
     """
     labels = list(LABELS)
-    precision, recall, f1, support = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, zero_division=0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     return {
         "n": len(y_true),
         "accuracy": round(float(accuracy_score(y_true, y_pred)), 6),
-        "macro_f1": round(
-            float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 6
-        ),
+        "macro_f1": round(float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0)), 6),
         "per_label": {
             label: {
                 "precision": round(float(precision[i]), 6),

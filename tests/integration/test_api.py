@@ -192,9 +192,7 @@ def test_swap_to_unknown_version_is_404(client: TestClient[Any]) -> None:
     assert_problem(client.put("/v1/models/active", json={"version": 0}, headers=ADMIN), 422)
 
 
-def test_swap_to_tampered_bundle_is_409_and_keeps_serving(
-    client: TestClient[Any], store_copy: ModelStore
-) -> None:
+def test_swap_to_tampered_bundle_is_409_and_keeps_serving(client: TestClient[Any], store_copy: ModelStore) -> None:
     model = store_copy.path(2) / MODEL_FILE
     os.chmod(model, 0o644)
     model.write_bytes(model.read_bytes()[:-10] + b"0123456789")
@@ -228,11 +226,7 @@ def test_metrics(client: TestClient[Any]) -> None:
     assert "stance_http_request_duration_seconds_bucket" in text
     assert "stance_active_model_version 1.0" in text
     assert (
-        sum(
-            float(line.rsplit(" ", 1)[1])
-            for line in text.splitlines()
-            if line.startswith("stance_predictions_total{")
-        )
+        sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith("stance_predictions_total{"))
         == 1.0
     )
 

@@ -180,8 +180,6 @@ print(",".join(heavy) or "none")
 
 def test_service_never_imports_the_training_stack(store_copy: ModelStore) -> None:
     env = {**os.environ, "STANCE_MODELS_DIR": str(store_copy.root), "STANCE_RELOAD_INTERVAL": "0"}
-    result = subprocess.run(
-        [sys.executable, "-c", IMPORT_PROBE], env=env, capture_output=True, text=True, timeout=120
-    )
+    result = subprocess.run([sys.executable, "-c", IMPORT_PROBE], env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "none"

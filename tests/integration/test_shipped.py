@@ -7,9 +7,8 @@ from pathlib import Path
 import pytest
 
 from stance.bundle import sha256_file
-from stance.config import TrackingSettings
+from stance.config import TextLimits, TrackingSettings
 from stance.predict import Predictor
-from stance.config import TextLimits
 from stance.store import ModelStore
 from tests.conftest import CORPUS, DEV_SET, MODEL_NAME, SHARED, SHIPPED_MODELS
 from training.promote import evaluate_version

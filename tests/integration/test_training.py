@@ -55,12 +55,8 @@ def test_bundle_has_every_file_and_a_complete_manifest(trained_store: ModelStore
     assert (bundle_dir / CONFUSION_FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_runs_are_tracked_and_registered(
-    trained_store: ModelStore, tracking_settings: TrackingSettings
-) -> None:
-    client = MlflowClient(
-        tracking_uri=tracking_settings.tracking_uri, registry_uri=tracking_settings.tracking_uri
-    )
+def test_runs_are_tracked_and_registered(trained_store: ModelStore, tracking_settings: TrackingSettings) -> None:
+    client = MlflowClient(tracking_uri=tracking_settings.tracking_uri, registry_uri=tracking_settings.tracking_uri)
     for version in (1, 2):
         manifest = trained_store.manifest(version)
         assert manifest.mlflow is not None
@@ -144,8 +140,6 @@ def test_promotion_with_data_refuses_a_weaker_candidate(
     assert store.champion() == stronger
     result = promote(store, weaker, tracking_settings=tracking_settings, data=holdout, force=True)
     assert (result.previous, result.version, store.champion()) == (stronger, weaker, weaker)
-    client = MlflowClient(
-        tracking_uri=tracking_settings.tracking_uri, registry_uri=tracking_settings.tracking_uri
-    )
+    client = MlflowClient(tracking_uri=tracking_settings.tracking_uri, registry_uri=tracking_settings.tracking_uri)
     alias = client.get_model_version_by_alias(MODEL_NAME, "champion")
     assert alias.run_id == store.manifest(weaker).mlflow.run_id  # type: ignore[union-attr]

@@ -38,9 +38,7 @@ def test_modified_model_files_are_refused(store_copy: ModelStore, name: str, wit
     os.chmod(target, 0o644)
     with target.open("ab") as handle:
         handle.write(b"\x00tampered")
-    with pytest.raises(
-        IntegrityError, match=rf"bundle stance-framing v1 .*{name} SHA-256 is .* manifest says"
-    ):
+    with pytest.raises(IntegrityError, match=rf"bundle stance-framing v1 .*{name} SHA-256 is .* manifest says"):
         load_bundle(store_copy.path(1), pipeline=with_pipeline)
     with pytest.raises(IntegrityError):
         verify_bundle(store_copy.path(1))
@@ -54,9 +52,7 @@ def test_missing_model_file_is_refused(store_copy: ModelStore) -> None:
 
 def test_other_sklearn_minor_version_is_refused_before_unpickling(store_copy: ModelStore) -> None:
     _edit_manifest(store_copy, 1, environment__sklearn="1.4.2")
-    with pytest.raises(
-        IncompatibleBundle, match=r"v1 .*built with scikit-learn 1\.4\.2, this environment has"
-    ):
+    with pytest.raises(IncompatibleBundle, match=r"v1 .*built with scikit-learn 1\.4\.2, this environment has"):
         load_bundle(store_copy.path(1), pipeline=True)
 
 

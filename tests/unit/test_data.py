@@ -90,9 +90,7 @@ def test_identical_duplicates_are_dropped_and_counted(tmp_path: Path) -> None:
 
 
 def test_too_few_examples_per_label(tmp_path: Path) -> None:
-    with pytest.raises(
-        DataError, match=r"too few examples to cross-validate \(conciliatory: 1, .*at least 3"
-    ):
+    with pytest.raises(DataError, match=r"too few examples to cross-validate \(conciliatory: 1, .*at least 3"):
         load_labelled(write_csv(tmp_path / "d.csv", GOOD), min_per_label=3)
 
 

@@ -13,9 +13,7 @@ from stance.store import ModelStore
 from training.pipeline import build_pipeline
 
 
-def test_matches_predict_proba_over_thousands_of_passages(
-    trained_store: ModelStore, passages: list[str]
-) -> None:
+def test_matches_predict_proba_over_thousands_of_passages(trained_store: ModelStore, passages: list[str]) -> None:
     bundle = trained_store.load("champion", pipeline=True)
     expected = bundle.pipeline.predict_proba(passages)
     actual = bundle.scorer.predict_proba(passages)
@@ -77,8 +75,8 @@ def test_unreadable_archive_is_refused() -> None:
 def test_refuses_unsupported_pipelines() -> None:
     texts = ["talks and trust", "we reject threats", "no blocs or camps", "the session ended"] * 3
     labels = ["conciliatory", "defensive", "bloc_rejecting", "neutral"] * 3
-    pipeline = build_pipeline(
-        features__char__analyzer="char", features__word__min_df=1, features__char__min_df=1
-    ).fit(texts, labels)
+    pipeline = build_pipeline(features__char__analyzer="char", features__word__min_df=1, features__char__min_df=1).fit(
+        texts, labels
+    )
     with pytest.raises(IncompatibleBundle, match=r"analyzer in \('word', 'char_wb'\), not 'char'"):
         LinearTfidfScorer.from_pipeline(pipeline)
