@@ -55,10 +55,9 @@ class ScoreSummary:
 
 def skip_reason(text: object, limits: TextLimits) -> str:
     """Why a value cannot be scored, or "" when it can."""
-    if not isinstance(text, str):
-        return "missing text"
-    if not text.strip():
-        return "empty text"
+    # One reason for null and blank: CSV readers disagree on which an empty field is.
+    if not isinstance(text, str) or not text.strip():
+        return "empty or missing text"
     if len(text) > limits.max_chars:
         return f"text longer than {limits.max_chars} characters"
     return ""

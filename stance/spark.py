@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -39,6 +40,9 @@ def _scorer_for(key: str, payload: bytes) -> LinearTfidfScorer:
 
 
 def _session(master: str, batch_size: int) -> Any:
+    # Executors on this machine run this interpreter; on a cluster, set PYSPARK_PYTHON
+    # to the executors' environment (it needs numpy, pandas, pyarrow and this package).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     try:
         from pyspark.sql import SparkSession
     except ImportError:

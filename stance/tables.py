@@ -84,7 +84,7 @@ class TableWriter:
             frame.to_csv(self.tmp, mode="a", header=self._rows == 0, index=False)
         else:
             with self.tmp.open("a", encoding="utf-8") as handle:
-                frame.to_json(handle, orient="records", lines=True, force_ascii=False)
+                frame.to_json(handle, orient="records", lines=True, force_ascii=False, double_precision=15)
         self._rows += len(frame)
 
     def commit(self) -> None:
