@@ -62,9 +62,8 @@ def render_markdown(results: dict[str, Any]) -> str:
             "|---|---:|---:|---:|",
         ]
         for name, srv in h["servers"].items():
-            lines.append(
-                f"| {name} | {srv['cold_start_s']:.2f} | {srv['rss_mb_after_warmup']:.0f} | {srv['rss_mb_after_load']:.0f} |"
-            )
+            warm, loaded = srv["rss_mb_after_warmup"], srv["rss_mb_after_load"]
+            lines.append(f"| {name} | {srv['cold_start_s']:.2f} | {warm:.0f} | {loaded:.0f} |")
         lines.append("")
         if "inprocess" in results:
             batch = by.get(("stance", "batch of 32, c=8"))
@@ -89,9 +88,8 @@ def render_markdown(results: dict[str, Any]) -> str:
             "|---|---:|---:|---:|---:|",
         ]
         for c in results["corpus_scoring"]:
-            lines.append(
-                f"| {c['engine']} | {c['rows']:,} | {c['wall_s']:.1f} | {_f(c['passages_per_s'])} | {c['peak_rss_mb']:.0f} |"
-            )
+            rate, peak = _f(c["passages_per_s"]), c["peak_rss_mb"]
+            lines.append(f"| {c['engine']} | {c['rows']:,} | {c['wall_s']:.1f} | {rate} | {peak:.0f} |")
         lines.append("")
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ from stance.bundle import Bundle
 from stance.config import TextLimits
 from stance.errors import InvalidText
 from stance.labels import LABELS
-from stance.scoring import Contribution
+from stance.scoring import Contribution, FloatArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +59,14 @@ class Predictor:
     def version(self) -> int:
         return self.bundle.version
 
+    def _prediction(self, proba: FloatArray, contributions: list[Contribution]) -> Prediction:
+        scores = dict(zip(LABELS, proba[self._order].tolist(), strict=True))
+        return Prediction(label=self.labels[int(proba.argmax())], scores=scores, explanation=contributions)
+
     def classify(self, text: str, *, explain: int = 0) -> Prediction:
         """Label, the four scores (summing to 1) and up to ``explain`` top n-grams."""
         proba, contributions = self.bundle.scorer.score(check_text(text, self.limits), explain=explain)
-        best = int(proba.argmax())
-        scores: dict[str, float] = {label: float(proba[i]) for label, i in zip(LABELS, self._order, strict=True)}
-        return Prediction(label=self.labels[best], scores=scores, explanation=contributions)
+        return self._prediction(proba, contributions)
 
     def classify_many(self, texts: Sequence[str], *, explain: int = 0) -> list[Prediction]:
         """:meth:`classify` for each text, in order; any invalid text raises first."""
@@ -73,4 +75,6 @@ class Predictor:
                 check_text(text, self.limits)
             except InvalidText as exc:
                 raise InvalidText(f"texts[{i}]: {exc}") from None
-        return [self.classify(t, explain=explain) for t in texts]
+        if explain > 0:
+            return [self.classify(t, explain=explain) for t in texts]
+        return [self._prediction(row, []) for row in self.bundle.scorer.predict_proba(texts)]

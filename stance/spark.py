@@ -39,7 +39,7 @@ def _scorer_for(key: str, payload: bytes) -> LinearTfidfScorer:
     return scorer
 
 
-def _session(master: str, batch_size: int) -> Any:
+def _session(master: str | None, batch_size: int) -> Any:
     # Executors on this machine run this interpreter; on a cluster, set PYSPARK_PYTHON
     # to the executors' environment (it needs numpy, pandas, pyarrow and this package).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
@@ -47,9 +47,9 @@ def _session(master: str, batch_size: int) -> Any:
         from pyspark.sql import SparkSession
     except ImportError:
         raise ConfigError("the spark engine needs the 'spark' extra: uv sync --extra spark") from None
+    builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
     return (
-        SparkSession.builder.master(master)
-        .appName("stance-score")
+        builder.appName("stance-score")
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_size))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
@@ -75,10 +75,14 @@ def score_with_spark(
     text_column: str = "text",
     id_column: str | None = None,
     batch_size: int = 2_000,
-    master: str = "local[*]",
+    master: str | None = "local[*]",
     limits: TextLimits | None = None,
 ) -> ScoreSummary:
-    """Score ``input_path`` on Spark into ``output_path`` with the same columns as local."""
+    """Score ``input_path`` on Spark into ``output_path`` with the same columns as local.
+
+    ``master=None`` keeps the master that ``spark-submit`` configured. Paths are local
+    file paths: on a cluster both must be on storage every node mounts at the same path.
+    """
     from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
     from pyspark.sql import types as T  # noqa: N812
 

@@ -47,17 +47,29 @@ def expected(bundle: Bundle, texts: list[object]) -> tuple[list[str], np.ndarray
     return labels, scores
 
 
-@pytest.mark.parametrize(("src", "dst", "workers"), [("parquet", "parquet", 2), ("csv", "jsonl", 1), ("jsonl", "csv", 2)])
+@pytest.mark.parametrize(
+    ("src", "dst", "workers"), [("parquet", "parquet", 2), ("csv", "jsonl", 1), ("jsonl", "csv", 2)]
+)
 def test_local_engine(
     bundle: Bundle, passages_table: pd.DataFrame, tmp_path: Path, src: str, dst: str, workers: int
 ) -> None:
     source = tmp_path / f"in.{src}"
-    {"parquet": passages_table.to_parquet, "csv": lambda p: passages_table.to_csv(p, index=False),
-     "jsonl": lambda p: passages_table.to_json(p, orient="records", lines=True)}[src](source)
+    if src == "parquet":
+        passages_table.to_parquet(source)
+    elif src == "csv":
+        passages_table.to_csv(source, index=False)
+    else:
+        passages_table.to_json(source, orient="records", lines=True)
     target = tmp_path / "out" / f"scored.{dst}"
     summary = score_file(source, target, bundle, batch_size=200, workers=workers, limits=LIMITS, id_column="id")
-    out = pd.read_parquet(target) if dst == "parquet" else (
-        pd.read_csv(target, dtype={"id": str}, keep_default_na=False) if dst == "csv" else pd.read_json(target, lines=True, dtype={"id": str})
+    out = (
+        pd.read_parquet(target)
+        if dst == "parquet"
+        else (
+            pd.read_csv(target, dtype={"id": str}, keep_default_na=False)
+            if dst == "csv"
+            else pd.read_json(target, lines=True, dtype={"id": str})
+        )
     )
     assert list(out.columns) == [*passages_table.columns, *ADDED_COLUMNS]
     assert out["id"].astype(str).tolist() == passages_table["id"].astype(str).tolist()  # input order
