@@ -70,6 +70,8 @@ def create_app(settings: ServiceSettings | None = None) -> Litestar:
     return Litestar(
         route_handlers=[ClassifyController, ModelsController, HealthController, metrics_endpoint],
         state=state,
+        # Handlers ask for one dependency where they can: Litestar resolves several at
+        # once in a task group, which costs more than scoring a short passage.
         dependencies={
             "settings": _provide("settings"),
             "metrics": _provide("metrics"),

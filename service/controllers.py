@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections import Counter
 from typing import Any
 
 from litestar import Controller, Request, get, post, put
@@ -101,11 +102,11 @@ class ClassifyController(Controller):
     tags = ["classify"]
 
     @post("/", operation_id="classify", status_code=200, sync_to_thread=False, before_request=require_json)
-    def classify(self, data: ClassifyRequest, models: ModelManager, metrics: ServiceMetrics) -> ClassifyResponse:
+    def classify(self, data: ClassifyRequest, models: ModelManager) -> ClassifyResponse:
         """Label one passage; with ``explain`` also the n-grams that drove the label."""
         predictor = _active(models)
         result = predictor.classify(data.text, explain=EXPLAIN_TERMS if data.explain else 0)
-        metrics.predictions.labels(label=result.label).inc()
+        models.metrics.predictions.labels(label=result.label).inc()
         return ClassifyResponse(
             label=result.label,
             scores=result.scores,
@@ -124,18 +125,15 @@ class ClassifyController(Controller):
         self,
         data: BatchRequest,
         models: ModelManager,
-        metrics: ServiceMetrics,
-        settings: ServiceSettings,
     ) -> BatchResponse:
         """Label up to STANCE_MAX_BATCH passages, answered in input order."""
-        if len(data.texts) > settings.max_batch:
-            raise InvalidText(
-                f"batch has {len(data.texts)} texts; the limit is {settings.max_batch} (STANCE_MAX_BATCH)"
-            )
+        limit = models.settings.max_batch
+        if len(data.texts) > limit:
+            raise InvalidText(f"batch has {len(data.texts)} texts; the limit is {limit} (STANCE_MAX_BATCH)")
         predictor = _active(models)
         results = predictor.classify_many(data.texts, explain=EXPLAIN_TERMS if data.explain else 0)
-        for r in results:
-            metrics.predictions.labels(label=r.label).inc()
+        for label, count in Counter(r.label for r in results).items():
+            models.metrics.predictions.labels(label=label).inc(count)
         return BatchResponse(
             results=[
                 ScoredPassage(label=r.label, scores=r.scores, explanation=_terms(r, data.explain)) for r in results
