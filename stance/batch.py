@@ -9,11 +9,12 @@ Rows whose text is missing, empty or too long are kept, with an empty label and 
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -151,7 +152,7 @@ def score_file(
         raise DataError(f"{output_path}: output would overwrite the input")
     summary = ScoreSummary(input_path, output_path, "local", bundle.version)
     started = time.perf_counter()
-    chunks = read_chunks(input_path, batch_size)
+    chunks: Iterator[pd.DataFrame] = read_chunks(input_path, batch_size)
 
     def record(frame: pd.DataFrame, result: tuple[list[str], Any, list[str]], writer: Any) -> None:
         labels, scores, reasons = result
@@ -162,13 +163,13 @@ def score_file(
         if progress:
             progress(len(frame))
 
+    head = next(chunks, None)
+    if head is not None:
+        check_columns(list(head.columns), input_path, text_column, id_column)
+        chunks = itertools.chain([head], chunks)
     with atomic_table(output_path) as writer:
-        first = True
         if workers == 1:
             for frame in chunks:
-                if first:
-                    check_columns(list(frame.columns), input_path, text_column, id_column)
-                    first = False
                 record(frame, score_texts(bundle.scorer, frame[text_column].tolist(), limits), writer)
         else:
             with ProcessPoolExecutor(
@@ -176,9 +177,6 @@ def score_file(
             ) as pool:
                 pending: deque[tuple[pd.DataFrame, Future[Any]]] = deque()
                 for frame in chunks:
-                    if first:
-                        check_columns(list(frame.columns), input_path, text_column, id_column)
-                        first = False
                     pending.append((frame, pool.submit(_score_in_worker, frame[text_column].tolist())))
                     while len(pending) > 2 * workers:  # bounded look-ahead keeps memory flat
                         done_frame, future = pending.popleft()

@@ -215,21 +215,17 @@ def score(
     if engine not in ("local", "spark"):
         raise ConfigError(f"--engine must be 'local' or 'spark', not {engine!r}")
     bundle = _store(name).load(version)
-    limits = TextLimits.from_env()
+    common: dict[str, Any] = {
+        "text_column": text_column,
+        "id_column": id_column,
+        "batch_size": batch_size,
+        "limits": TextLimits.from_env(),
+    }
     if engine == "spark":
         from stance.spark import score_with_spark
 
         with out.status(f"scoring on Spark ({master})…"):
-            summary = score_with_spark(
-                input_path,
-                output_path,
-                bundle,
-                text_column=text_column,
-                id_column=id_column,
-                batch_size=batch_size,
-                master=master,
-                limits=limits,
-            )
+            summary = score_with_spark(input_path, output_path, bundle, master=master, **common)
     else:
         columns = [
             TextColumn("scoring"),
@@ -246,17 +242,7 @@ def score(
                 elapsed = bar.tasks[task].elapsed or 0.0
                 bar.update(task, rate=bar.tasks[task].completed / elapsed if elapsed else 0.0)
 
-            summary = score_file(
-                input_path,
-                output_path,
-                bundle,
-                text_column=text_column,
-                id_column=id_column,
-                batch_size=batch_size,
-                workers=workers,
-                limits=limits,
-                progress=advance,
-            )
+            summary = score_file(input_path, output_path, bundle, workers=workers, progress=advance, **common)
     skipped = sum(summary.skipped.values())
     out.print(
         f"{summary.rows} rows in {summary.seconds:.1f}s ({summary.rate:.0f}/s, {engine}) with "
