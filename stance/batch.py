@@ -71,11 +71,13 @@ def score_texts(
     order = [scorer.classes_.index(label) for label in LABELS]
     reasons = [skip_reason(t, limits) for t in texts]
     scores = np.full((len(texts), len(LABELS)), np.nan)
+    labels = [""] * len(texts)
     ok = [i for i, r in enumerate(reasons) if not r]
     if ok:
         proba = scorer.predict_proba([texts[i] for i in ok])  # type: ignore[misc]
         scores[ok] = proba[:, order]
-    labels = ["" if reasons[i] else LABELS[int(scores[i].argmax())] for i in range(len(texts))]
+        for i, row in zip(ok, proba, strict=True):
+            labels[i] = scorer.classes_[scorer.decide(row)]
     return labels, scores, reasons
 
 

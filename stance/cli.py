@@ -20,7 +20,7 @@ from rich.table import Table
 
 from stance.config import StoreSettings, TextLimits, TrackingSettings
 from stance.errors import ConfigError, StanceError
-from stance.labels import LABELS
+from stance.labels import DEFAULT_TIE_RATIO, LABELS
 from stance.store import ModelStore
 
 app = typer.Typer(
@@ -63,6 +63,9 @@ def train(
     test_size: Annotated[float, typer.Option(help="Held-out share, stratified.")] = 0.2,
     cv_folds: Annotated[int, typer.Option(help="Stratified cross-validation folds.")] = 5,
     jobs: Annotated[int, typer.Option("--jobs", help="Parallel cross-validation fits.")] = 2,
+    tie_ratio: Annotated[
+        float, typer.Option(help="Codebook tie-break: a more specific runner-up wins at this share of the top score.")
+    ] = DEFAULT_TIE_RATIO,
     report_on: Annotated[
         list[Path] | None,
         typer.Option("--report-on", help="Extra labelled file to report metrics on (never fitted)."),
@@ -79,7 +82,7 @@ def train(
             data,
             store=store,
             tracking_settings=TrackingSettings.from_env(),
-            options=TrainOptions(seed=seed, test_size=test_size, cv_folds=cv_folds, n_jobs=jobs),
+            options=TrainOptions(seed=seed, test_size=test_size, cv_folds=cv_folds, n_jobs=jobs, tie_ratio=tie_ratio),
             report_on=report_on or [],
             promote=promote,
             limits=TextLimits.from_env(),

@@ -6,6 +6,7 @@ API docs quote :data:`LABEL_DEFINITIONS`, which paraphrases it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final, Literal
 
 Label = Literal["conciliatory", "defensive", "bloc_rejecting", "neutral"]
@@ -42,6 +43,26 @@ TIE_BREAK_ORDER: Final[tuple[Label, ...]] = (
     "conciliatory",
     "neutral",
 )
+
+
+#: Default for "about equally present": the runner-up frame wins the tie-break when its
+#: probability is at least this share of the top frame's and it is more specific.
+DEFAULT_TIE_RATIO: Final[float] = 0.6
+
+
+def decide(proba: Sequence[float], classes: Sequence[str], tie_ratio: float = DEFAULT_TIE_RATIO) -> int:
+    """Index of the label the codebook's rules give for class probabilities ``proba``.
+
+    The most probable frame wins, unless the runner-up is about as probable (at least
+    ``tie_ratio`` times the top probability) and more specific in
+    :data:`TIE_BREAK_ORDER`, as the codebook's second rule says. ``tie_ratio`` = 1
+    is plain argmax.
+    """
+    first, second = sorted(range(len(proba)), key=lambda i: proba[i], reverse=True)[:2]
+    rank = TIE_BREAK_ORDER.index
+    if proba[second] >= tie_ratio * proba[first] and rank(classes[second]) < rank(classes[first]):
+        return second
+    return first
 
 
 def is_label(value: object) -> bool:

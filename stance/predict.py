@@ -61,7 +61,8 @@ class Predictor:
 
     def _prediction(self, proba: FloatArray, contributions: list[Contribution]) -> Prediction:
         scores = dict(zip(LABELS, proba[self._order].tolist(), strict=True))
-        return Prediction(label=self.labels[int(proba.argmax())], scores=scores, explanation=contributions)
+        label = self.labels[self.bundle.scorer.decide(proba)]
+        return Prediction(label=label, scores=scores, explanation=contributions)
 
     def classify(self, text: str, *, explain: int = 0) -> Prediction:
         """Label, the four scores (summing to 1) and up to ``explain`` top n-grams."""

@@ -37,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from stance.errors import IncompatibleBundle
+from stance.labels import DEFAULT_TIE_RATIO, decide
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -257,9 +258,19 @@ class LinearTfidfScorer:
     (1, 4)
     """
 
-    def __init__(self, blocks: list[_Block], intercept: FloatArray, classes: Sequence[str]) -> None:
+    def __init__(
+        self,
+        blocks: list[_Block],
+        intercept: FloatArray,
+        classes: Sequence[str],
+        *,
+        tie_ratio: float = DEFAULT_TIE_RATIO,
+    ) -> None:
         self.blocks = blocks
         self.classes_: tuple[str, ...] = tuple(classes)
+        if not 0.0 < tie_ratio <= 1.0:
+            raise IncompatibleBundle(f"tie_ratio must be in (0, 1], got {tie_ratio}")
+        self.tie_ratio = tie_ratio
         self._intercept = np.asarray(intercept, dtype=np.float64)
         if self._intercept.shape != (len(self.classes_),):
             raise IncompatibleBundle("expected one intercept per class")
@@ -272,7 +283,7 @@ class LinearTfidfScorer:
     # -- building and persisting ---------------------------------------------------
 
     @classmethod
-    def from_pipeline(cls, pipeline: Any) -> LinearTfidfScorer:
+    def from_pipeline(cls, pipeline: Any, *, tie_ratio: float = DEFAULT_TIE_RATIO) -> LinearTfidfScorer:
         """Read a fitted scikit-learn pipeline (features step, then linear classifier)."""
         steps = getattr(pipeline, "steps", None)
         if not steps or len(steps) != 2:
@@ -306,13 +317,14 @@ class LinearTfidfScorer:
             offset += len(terms)
         if offset != coef.shape[1]:
             raise IncompatibleBundle(f"vocabulary has {offset} features, classifier {coef.shape[1]}")
-        return cls(blocks, np.asarray(clf.intercept_, dtype=np.float64), classes)
+        return cls(blocks, np.asarray(clf.intercept_, dtype=np.float64), classes, tie_ratio=tie_ratio)
 
     def save(self, path: Path) -> None:
         """Write ``scorer.npz``: arrays plus a JSON header, no pickled objects."""
         header = {
             "format": SCORER_FORMAT,
             "classes": list(self.classes_),
+            "tie_ratio": self.tie_ratio,
             "blocks": [
                 {
                     **{k: getattr(b.spec, k) for k in BlockSpec.__slots__},
@@ -352,7 +364,7 @@ class LinearTfidfScorer:
                     idf = np.asarray(archive[f"idf_{i}"], dtype=np.float64) if has_idf else None
                     coef_t = np.ascontiguousarray(archive[f"coef_t_{i}"], dtype=np.float64)
                     blocks.append(_Block(spec, terms, idf, coef_t))
-                return cls(blocks, archive["intercept"], header["classes"])
+                return cls(blocks, archive["intercept"], header["classes"], tie_ratio=float(header["tie_ratio"]))
         except IncompatibleBundle:
             raise
         except Exception as exc:  # noqa: BLE001 - any malformed archive is an unusable scorer
@@ -384,9 +396,13 @@ class LinearTfidfScorer:
         result: FloatArray = shifted / shifted.sum(axis=1, keepdims=True)
         return result
 
+    def decide(self, proba: FloatArray) -> int:
+        """Index of the label for one row of probabilities (codebook tie-break applied)."""
+        return decide(proba.tolist(), self.classes_, self.tie_ratio)
+
     def predict(self, texts: Iterable[str]) -> list[str]:
-        """The most probable class of each text."""
-        return [self.classes_[int(i)] for i in self.predict_proba(texts).argmax(axis=1)]
+        """The label of each text: the most probable, or a tied more specific one."""
+        return [self.classes_[self.decide(row)] for row in self.predict_proba(texts)]
 
     def score(self, text: str, *, explain: int = 0) -> tuple[FloatArray, list[Contribution]]:
         """Probabilities of one text and, if ``explain`` > 0, its top contributions."""
@@ -394,7 +410,7 @@ class LinearTfidfScorer:
         if explain <= 0:
             return proba, []
         active = [(block, *block.features(text)) for block in self.blocks]
-        return proba, self._explain(int(proba.argmax()), active, explain)
+        return proba, self._explain(self.decide(proba), active, explain)
 
     def _explain(
         self, predicted: int, active: Sequence[tuple[_Block, IntArray, FloatArray]], top: int

@@ -70,7 +70,10 @@ Defined by the project's codebook; in short:
 {definitions}
 
 When frames mix, the dominant one wins; when two are equally present the more specific
-wins: `bloc_rejecting` over `defensive` over `conciliatory` over `neutral`.
+wins: `bloc_rejecting` over `defensive` over `conciliatory` over `neutral`. The model
+applies that rule to its scores: the label is the most probable frame, unless the
+runner-up is more specific and its probability is at least
+{manifest.params.get("tie_ratio", 1.0)} of the top one's.
 
 ## Data
 

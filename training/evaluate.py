@@ -13,7 +13,23 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from stance.labels import LABELS
+from stance.labels import LABELS, decide
+
+
+def predict_labels(pipeline: Any, texts: Sequence[str], tie_ratio: float) -> list[str]:
+    """Labels from a fitted pipeline under the codebook's tie-break (as the scorer decides)."""
+    classes = [str(c) for c in pipeline.classes_]
+    return [classes[decide(row.tolist(), classes, tie_ratio)] for row in pipeline.predict_proba(texts)]
+
+
+def tie_break_scorer(tie_ratio: float) -> Any:
+    """A scikit-learn scorer: macro-F1 of the labels :func:`predict_labels` gives."""
+
+    def score(estimator: Any, texts: Sequence[str], labels: Sequence[str]) -> float:
+        predicted = predict_labels(estimator, texts, tie_ratio)
+        return float(f1_score(labels, predicted, labels=list(LABELS), average="macro", zero_division=0))
+
+    return score
 
 
 def classification_metrics(y_true: Sequence[str], y_pred: Sequence[str]) -> dict[str, Any]:

@@ -34,13 +34,19 @@ from stance.bundle import (
 )
 from stance.config import TextLimits, TrackingSettings
 from stance.errors import ConfigError, StanceError
-from stance.labels import LABELS
+from stance.labels import DEFAULT_TIE_RATIO, LABELS
 from stance.scoring import LinearTfidfScorer
 from stance.store import ModelStore, utc_now
 from training import tracking
 from training.card import render_model_card
 from training.data import LabelledData, load_labelled
-from training.evaluate import classification_metrics, flat_metrics, plot_confusion
+from training.evaluate import (
+    classification_metrics,
+    flat_metrics,
+    plot_confusion,
+    predict_labels,
+    tie_break_scorer,
+)
 from training.pipeline import PARAM_GRID, build_pipeline, jsonable_params, tunable_params
 
 
@@ -61,12 +67,15 @@ class TrainOptions:
     cv_folds: int = 5
     n_jobs: int = 1
     param_grid: dict[str, list[Any]] | None = None
+    tie_ratio: float = DEFAULT_TIE_RATIO
 
     def check(self) -> None:
         if not 0.05 <= self.test_size <= 0.5:
             raise ConfigError(f"test size must be between 0.05 and 0.5, got {self.test_size}")
         if not 2 <= self.cv_folds <= 20:
             raise ConfigError(f"cross-validation folds must be 2 to 20, got {self.cv_folds}")
+        if not 0.0 < self.tie_ratio <= 1.0:
+            raise ConfigError(f"tie ratio must be in (0, 1], got {self.tie_ratio}")
 
     @property
     def min_per_label(self) -> int:
@@ -82,13 +91,12 @@ class TrainResult:
     promoted: bool
 
 
-def _external_metrics(pipeline: Any, files: Sequence[Path], limits: TextLimits) -> dict[str, Any]:
+def _external_metrics(pipeline: Any, files: Sequence[Path], limits: TextLimits, tie_ratio: float) -> dict[str, Any]:
     """Metrics on extra labelled files, reported but never used to fit or choose."""
     results: dict[str, Any] = {}
     for path in files:
         data = load_labelled(path, limits=limits)
-        predicted = pipeline.predict(data.texts)
-        results[path.name] = classification_metrics(data.labels, list(predicted))
+        results[path.name] = classification_metrics(data.labels, predict_labels(pipeline, data.texts, tie_ratio))
     return results
 
 
@@ -116,7 +124,7 @@ def train(
     run_tags = {"stance.data_sha256": data.fingerprint.sha256, "stance.model_name": store.name}
     with tracking.tracked_run(f"train-{store.name}", run_tags) as run:
         pipeline, metrics = _fit_and_evaluate(data, options, report_on, limits, progress)
-        params = jsonable_params(tunable_params(pipeline))
+        params = {**jsonable_params(tunable_params(pipeline)), "tie_ratio": options.tie_ratio}
         tracking.log_params_and_metrics(
             {
                 **params,
@@ -179,7 +187,7 @@ def _fit_and_evaluate(
         search = GridSearchCV(
             build_pipeline(memory=joblib.Memory(cache, verbose=0)),
             options.param_grid or PARAM_GRID,
-            scoring="f1_macro",
+            scoring=tie_break_scorer(options.tie_ratio),
             cv=StratifiedKFold(n_splits=options.cv_folds, shuffle=True, random_state=options.seed),
             n_jobs=options.n_jobs,
             refit=True,
@@ -187,7 +195,7 @@ def _fit_and_evaluate(
         search.fit(x_train, y_train)
     best = search.best_params_
     progress(f"cross-validated {len(search.cv_results_['params'])} settings: best {best}")
-    metrics = classification_metrics(y_test, list(search.best_estimator_.predict(x_test)))
+    metrics = classification_metrics(y_test, predict_labels(search.best_estimator_, x_test, options.tie_ratio))
     metrics["cv_macro_f1_mean"] = round(float(search.best_score_), 6)
     metrics["cv_macro_f1_std"] = round(float(search.cv_results_["std_test_score"][search.best_index_]), 6)
     progress(f"held-out macro-F1 {metrics['macro_f1']:.3f} on {len(y_test)} passages")
@@ -195,7 +203,7 @@ def _fit_and_evaluate(
     if sorted(map(str, final.classes_)) != sorted(LABELS):
         raise StanceError(f"fitted classes {list(final.classes_)} are not {list(LABELS)}")
     if report_on:
-        metrics["external"] = _external_metrics(final, report_on, limits)
+        metrics["external"] = _external_metrics(final, report_on, limits, options.tie_ratio)
         for name, ext in metrics["external"].items():
             progress(f"transfer macro-F1 {ext['macro_f1']:.3f} on {name}")
     progress("refit on all passages")
@@ -237,7 +245,7 @@ def _publish(
 
     with store.staging() as staged:
         joblib.dump(pipeline, staged / MODEL_FILE, compress=3)
-        LinearTfidfScorer.from_pipeline(pipeline).save(staged / SCORER_FILE)
+        LinearTfidfScorer.from_pipeline(pipeline, tie_ratio=float(params["tie_ratio"])).save(staged / SCORER_FILE)
         plot_confusion(
             metrics["confusion_matrix"],
             staged / CONFUSION_FILE,

@@ -43,7 +43,7 @@ def test_explanation_sums_to_logit_margin(trained_store: ModelStore, passages: l
     features = bundle.pipeline.named_steps["features"].transform(passages[:20])
     for row, text in enumerate(passages[:20]):
         proba, terms = bundle.scorer.score(text, explain=10_000_000)
-        c = int(proba.argmax())
+        c = bundle.scorer.decide(proba)  # the explained label, tie-break included
         x = features[row].toarray().ravel()
         contrib = x * (clf.coef_[c] - np.delete(clf.coef_, c, axis=0).mean(axis=0))
         positive = np.sort(contrib[contrib > 0])[::-1]
@@ -80,3 +80,23 @@ def test_refuses_unsupported_pipelines() -> None:
     )
     with pytest.raises(IncompatibleBundle, match=r"analyzer in \('word', 'char_wb'\), not 'char'"):
         LinearTfidfScorer.from_pipeline(pipeline)
+
+
+def test_tie_break_prefers_the_more_specific_close_runner_up() -> None:
+    from stance.labels import decide
+
+    classes = ("bloc_rejecting", "conciliatory", "defensive", "neutral")
+    assert decide([0.35, 0.55, 0.05, 0.05], classes, 0.6) == 0  # 0.35 >= 0.6 * 0.55: bloc_rejecting
+    assert decide([0.30, 0.60, 0.05, 0.05], classes, 0.6) == 1  # too far behind: conciliatory
+    assert decide([0.05, 0.50, 0.05, 0.40], classes, 0.6) == 1  # neutral is less specific
+    assert decide([0.35, 0.55, 0.05, 0.05], classes, 1.0) == 1  # ratio 1 is argmax
+
+
+def test_predictions_follow_the_tie_break(trained_store: ModelStore, passages: list[str]) -> None:
+    from stance.labels import decide
+
+    scorer = trained_store.load("champion").scorer
+    proba = scorer.predict_proba(passages[:500])
+    expected = [scorer.classes_[decide(row.tolist(), scorer.classes_, scorer.tie_ratio)] for row in proba]
+    assert scorer.predict(passages[:500]) == expected
+    assert scorer.tie_ratio == 0.6
