@@ -50,7 +50,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,4000,16000,64000", help="training-set sizes to time")
     parser.add_argument("--skip", default="", help="comma-separated parts to skip: inprocess,http,training,scoring")
     parser.add_argument("--models-dir", type=Path, default=REPO / "models")
+    parser.add_argument("--render", type=Path, help="only re-render the tables and docs from a results JSON")
     args = parser.parse_args()
+    if args.render:
+        rendered = json.loads(args.render.read_text())
+        markdown = render_markdown(rendered)
+        args.render.with_suffix(".md").write_text(markdown)
+        update_docs(rendered, markdown, args.render.with_suffix(".png"))
+        print(markdown)
+        return
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
 
     store = ModelStore(args.models_dir, "stance-framing")
