@@ -28,7 +28,7 @@ from stance.config import TextLimits
 from stance.errors import DataError
 from stance.labels import LABELS
 from stance.scoring import LinearTfidfScorer
-from stance.tables import atomic_table, count_rows, read_chunks
+from stance.tables import atomic_table, read_chunks
 
 SCORE_COLUMNS = tuple(f"score_{label}" for label in LABELS)
 ADDED_COLUMNS = ("label", *SCORE_COLUMNS, "model_version", "reason")
@@ -189,7 +189,3 @@ def score_file(
     summary.scored = summary.rows - sum(summary.skipped.values())
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def expected_rows(path: Path) -> int | None:
-    return count_rows(path)

@@ -1,7 +1,7 @@
 """Configuration: every environment variable the project reads, with its default.
 
-One frozen dataclass per concern, built from the environment by ``from_env`` and cached
-by :func:`get_settings`. Tests and embedders build them directly instead.
+One frozen dataclass per concern, built from the environment by ``from_env`` when a
+command or the app starts. Tests and embedders build them directly instead.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from stance.errors import ConfigError
@@ -148,15 +147,3 @@ class ServiceSettings:
             reload_interval=_float(env, "STANCE_RELOAD_INTERVAL", DEFAULT_RELOAD_INTERVAL),
             log_level=(env.get("STANCE_LOG_LEVEL", "").strip() or "INFO").upper(),
         )
-
-
-@lru_cache(maxsize=1)
-def get_store_settings() -> StoreSettings:
-    """The store settings read from the environment once per process."""
-    return StoreSettings.from_env()
-
-
-@lru_cache(maxsize=1)
-def get_text_limits() -> TextLimits:
-    """The text limits read from the environment once per process."""
-    return TextLimits.from_env()

@@ -63,8 +63,3 @@ def decide(proba: Sequence[float], classes: Sequence[str], tie_ratio: float = DE
     if proba[second] >= tie_ratio * proba[first] and rank(classes[second]) < rank(classes[first]):
         return second
     return first
-
-
-def is_label(value: object) -> bool:
-    """Whether ``value`` is exactly one of the four label strings."""
-    return isinstance(value, str) and value in LABELS

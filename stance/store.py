@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from stance.bundle import MANIFEST_FILE, Bundle, Manifest, load_bundle, read_manifest
-from stance.errors import StoreError, VersionNotFound
+from stance.errors import StoreConflict, StoreError, VersionNotFound
 
 CHAMPION_FILE = "champion.json"
 _STAGING_PREFIX = ".tmp-"
@@ -157,7 +157,7 @@ class ModelStore:
             staged.chmod(0o755)
             target = self.path(version)
             if target.exists():  # only if someone bypassed the lock
-                raise StoreError(f"{target} appeared while committing; not overwriting it")
+                raise StoreConflict(f"{target} appeared while committing; not overwriting it")
             os.rename(staged, target)
         return version
 
