@@ -205,32 +205,18 @@ class _Block:
             values *= self.spec.weight
         return values
 
-    def counts(self, text: str) -> tuple[IntArray, IntArray]:
-        """Distinct vocabulary columns of ``text`` and how often each occurs."""
-        columns, counts = np.unique(self.occurrences(text), return_counts=True)
-        return columns.astype(np.intp), counts.astype(np.intp)
+    @staticmethod
+    def by_column(ids: IntArray, weights: FloatArray) -> tuple[IntArray, FloatArray]:
+        """Distinct columns and their TF-IDF values, summed from occurrence weights."""
+        columns, inverse = np.unique(ids, return_inverse=True)
+        values: FloatArray = np.bincount(inverse, weights=weights, minlength=columns.size).astype(np.float64)
+        return columns.astype(np.intp), values
 
     def tf(self, counts: NDArray[Any]) -> FloatArray:
         values = np.ones(counts.size) if self.spec.binary else counts.astype(np.float64)
         if self.spec.sublinear_tf:
             values = np.log(values) + 1.0
         return values
-
-    def features(self, text: str) -> tuple[IntArray, FloatArray]:
-        """Column indices (within this block) and TF-IDF values of ``text``."""
-        columns, counts = self.counts(text)
-        if columns.size == 0:
-            return _EMPTY, np.zeros(0, dtype=np.float64)
-        values = self.tf(counts)
-        if self.idf is not None:
-            values = values * self.idf[columns]
-        if self.spec.norm == "l2":
-            norm = math.sqrt(float(values @ values))
-            if norm > 0.0:
-                values = values / norm
-        if self.spec.weight != 1.0:
-            values = values * self.spec.weight
-        return columns, values
 
 
 def _pack_terms(terms: Sequence[str]) -> tuple[NDArray[np.uint8], NDArray[np.int64]]:
@@ -372,12 +358,16 @@ class LinearTfidfScorer:
 
     # -- scoring -----------------------------------------------------------------------
 
-    def _logits(self, text: str) -> FloatArray:
+    def _logits(self, text: str, active: list[tuple[_Block, IntArray, FloatArray]] | None = None) -> FloatArray:
+        """Logits of ``text``; with ``active``, also collect each block's features for explaining."""
         logits = self._intercept.copy()
         for block in self.blocks:
             ids = block.occurrences(text)
             if ids.size:
-                logits += block.occurrence_weights(ids) @ block.coef_t[ids]
+                weights = block.occurrence_weights(ids)
+                logits += weights @ block.coef_t[ids]
+                if active is not None:
+                    active.append((block, *block.by_column(ids, weights)))
         return logits
 
     @staticmethod
@@ -406,10 +396,10 @@ class LinearTfidfScorer:
 
     def score(self, text: str, *, explain: int = 0) -> tuple[FloatArray, list[Contribution]]:
         """Probabilities of one text and, if ``explain`` > 0, its top contributions."""
-        proba = self._softmax(self._logits(text))
-        if explain <= 0:
+        active: list[tuple[_Block, IntArray, FloatArray]] | None = [] if explain > 0 else None
+        proba = self._softmax(self._logits(text, active))
+        if active is None:
             return proba, []
-        active = [(block, *block.features(text)) for block in self.blocks]
         return proba, self._explain(self.decide(proba), active, explain)
 
     def _explain(
