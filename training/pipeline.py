@@ -23,16 +23,19 @@ DEFAULT_PARAMS: Final[dict[str, Any]] = {
     "features__char__ngram_range": (2, 5),
     "features__char__min_df": 3,
     "features__char__sublinear_tf": True,
-    "clf__C": 3.0,
+    "clf__C": 1.0,
     "clf__class_weight": "balanced",
     "clf__max_iter": 1000,
 }
 
-#: Searched by stratified k-fold cross-validation on macro-F1. Stronger regularisation
-#: than in-corpus CV alone would pick: C above 3 fits the corpus writers' habits and
-#: transferred worse to real General Debate text (docs in training/data/README.md).
+#: Searched by stratified k-fold cross-validation on macro-F1; with one value per
+#: parameter the search only measures it. C is held at 1 on purpose: in-corpus CV always
+#: prefers weaker regularisation (it picked C = 3 over 1, and C = 10-30 in a wider grid)
+#: because written passages are cleaner than real speeches, while on real General Debate
+#: text C = 1 transferred at least as well in every round (training/data/README.md).
+#: Widen the grid when a realistic validation set can choose among the values.
 PARAM_GRID: Final[dict[str, list[Any]]] = {
-    "clf__C": [1.0, 3.0],
+    "clf__C": [1.0],
 }
 
 
