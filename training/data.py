@@ -15,16 +15,10 @@ from stance.bundle import DataFingerprint, sha256_file
 from stance.config import TextLimits
 from stance.errors import DataError
 from stance.labels import LABELS
+from stance.tables import table_format
 
 REQUIRED_COLUMNS = ("text", "label")
 OPTIONAL_COLUMNS = ("id", "source")
-READERS = {
-    ".csv": "csv",
-    ".parquet": "parquet",
-    ".pq": "parquet",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
 _MAX_LISTED = 5
 
 
@@ -44,18 +38,9 @@ class LabelledData:
         return self.frame["label"].tolist()
 
 
-def file_format(path: Path) -> str:
-    """The reader for ``path`` by extension, or a :class:`DataError` listing the choices."""
-    kind = READERS.get(path.suffix.lower())
-    if kind is None:
-        choices = ", ".join(sorted(READERS))
-        raise DataError(f"{path}: unsupported file type {path.suffix!r}; use one of {choices}")
-    return kind
-
-
 def read_table(path: Path) -> pd.DataFrame:
     """Read a CSV, Parquet or JSONL file as strings, converting reader errors."""
-    kind = file_format(path)
+    kind = table_format(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     try:
