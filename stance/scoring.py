@@ -372,8 +372,9 @@ class LinearTfidfScorer:
 
     @staticmethod
     def _softmax(logits: FloatArray) -> FloatArray:
-        shifted = np.exp(logits - logits.max())
-        result: FloatArray = shifted / shifted.sum()
+        """Softmax over the last axis: one passage's logits or a stack of them."""
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        result: FloatArray = shifted / shifted.sum(axis=-1, keepdims=True)
         return result
 
     def predict_proba(self, texts: Iterable[str]) -> FloatArray:
@@ -381,10 +382,7 @@ class LinearTfidfScorer:
         rows = [self._logits(text) for text in texts]
         if not rows:
             return np.zeros((0, len(self.classes_)), dtype=np.float64)
-        logits = np.vstack(rows)
-        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-        result: FloatArray = shifted / shifted.sum(axis=1, keepdims=True)
-        return result
+        return self._softmax(np.vstack(rows))
 
     def decide(self, proba: FloatArray) -> int:
         """Index of the label for one row of probabilities (codebook tie-break applied)."""
