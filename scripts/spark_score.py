@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from stance.config import StoreSettings, TextLimits
+from stance.config import DEFAULT_SCORE_BATCH_SIZE, StoreSettings, TextLimits
 from stance.spark import score_with_spark
 from stance.store import ModelStore
 
@@ -21,7 +21,7 @@ def main() -> None:
     parser.add_argument("output", type=Path)
     parser.add_argument("--version", default="champion")
     parser.add_argument("--text-column", default="text")
-    parser.add_argument("--batch-size", type=int, default=2_000)
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_SCORE_BATCH_SIZE)
     args = parser.parse_args()
     settings = StoreSettings.from_env()
     bundle = ModelStore(settings.models_dir, settings.model_name).load(args.version)

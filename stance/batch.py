@@ -14,7 +14,7 @@ import math
 import os
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from stance.bundle import Bundle, load_bundle
-from stance.config import TextLimits
+from stance.config import DEFAULT_SCORE_BATCH_SIZE, TextLimits
 from stance.errors import DataError
 from stance.labels import LABELS
 from stance.scoring import LinearTfidfScorer
@@ -32,7 +32,6 @@ from stance.tables import atomic_table, read_chunks
 
 SCORE_COLUMNS = tuple(f"score_{label}" for label in LABELS)
 ADDED_COLUMNS = ("label", *SCORE_COLUMNS, "model_version", "reason")
-DEFAULT_BATCH_SIZE = 2_000
 
 
 @dataclass(slots=True)
@@ -44,10 +43,19 @@ class ScoreSummary:
     engine: str
     model_version: int
     rows: int = 0
-    scored: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
     labels: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+
+    @property
+    def scored(self) -> int:
+        return self.rows - sum(self.skipped.values())
+
+    def add(self, rows: int, labels: Iterable[str], reasons: Iterable[str]) -> None:
+        """Count one chunk: its rows, its labels and its skip reasons (blanks ignored)."""
+        self.rows += rows
+        self.labels.update(label for label in labels if label)
+        self.skipped.update(reason for reason in reasons if reason)
 
     @property
     def rate(self) -> float:
@@ -137,7 +145,7 @@ def score_file(
     *,
     text_column: str = "text",
     id_column: str | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int = DEFAULT_SCORE_BATCH_SIZE,
     workers: int = 0,
     limits: TextLimits | None = None,
     progress: Progress | None = None,
@@ -159,9 +167,7 @@ def score_file(
     def record(frame: pd.DataFrame, result: tuple[list[str], Any, list[str]], writer: Any) -> None:
         labels, scores, reasons = result
         writer.write(annotate(frame, labels, scores, reasons, bundle.version))
-        summary.rows += len(frame)
-        summary.labels.update(label for label in labels if label)
-        summary.skipped.update(reason for reason in reasons if reason)
+        summary.add(len(frame), labels, reasons)
         if progress:
             progress(len(frame))
 
@@ -186,6 +192,5 @@ def score_file(
                 while pending:
                     done_frame, future = pending.popleft()
                     record(done_frame, future.result(), writer)
-    summary.scored = summary.rows - sum(summary.skipped.values())
     summary.seconds = time.perf_counter() - started
     return summary

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from stance.config import StoreSettings, TextLimits, TrackingSettings
+from stance.config import DEFAULT_SCORE_BATCH_SIZE, StoreSettings, TextLimits, TrackingSettings
 from stance.errors import ConfigError, StanceError
 from stance.labels import DEFAULT_TIE_RATIO, LABELS
 from stance.store import ModelStore
@@ -204,7 +204,9 @@ def score(
     id_column: Annotated[str | None, typer.Option(help="Column that identifies rows (checked).")] = None,
     version: Annotated[str, typer.Option(help="Version number, 'champion' or 'latest'.")] = "champion",
     engine: Annotated[str, typer.Option(help="'local' (processes) or 'spark'.")] = "local",
-    batch_size: Annotated[int, typer.Option(help="Rows per chunk (local) or Arrow batch (spark).")] = 2000,
+    batch_size: Annotated[
+        int, typer.Option(help="Rows per chunk (local) or Arrow batch (spark).")
+    ] = DEFAULT_SCORE_BATCH_SIZE,
     workers: Annotated[int, typer.Option(help="Local worker processes; 0 = every core.")] = 0,
     master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[*]",
     name: NameOption = None,

@@ -19,6 +19,8 @@ DEFAULT_MAX_BATCH = 256
 DEFAULT_MAX_BODY_BYTES = 2 * 1024 * 1024
 DEFAULT_RELOAD_INTERVAL = 5.0
 DEFAULT_TRACKING_URI = "sqlite:///.mlflow/mlflow.db"
+#: Rows per chunk (local engine) or Arrow batch (Spark) for `stance score`.
+DEFAULT_SCORE_BATCH_SIZE = 2_000
 
 
 def _int(env: Mapping[str, str], name: str, default: int, *, minimum: int = 0) -> int:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from stance.batch import SCORE_COLUMNS, ScoreSummary, annotate, check_columns, score_texts
 from stance.bundle import SCORER_FILE, Bundle, sha256_bytes
-from stance.config import TextLimits
+from stance.config import DEFAULT_SCORE_BATCH_SIZE, TextLimits
 from stance.errors import ConfigError, DataError, IntegrityError
 from stance.scoring import LinearTfidfScorer
 from stance.tables import read_chunks, table_format
@@ -74,7 +74,7 @@ def score_with_spark(
     *,
     text_column: str = "text",
     id_column: str | None = None,
-    batch_size: int = 2_000,
+    batch_size: int = DEFAULT_SCORE_BATCH_SIZE,
     master: str | None = "local[*]",
     limits: TextLimits | None = None,
 ) -> ScoreSummary:
@@ -134,9 +134,6 @@ def score_with_spark(
         shutil.rmtree(staging, ignore_errors=True)
     summary = ScoreSummary(input_path, output_path, "spark", version)
     for chunk in read_chunks(output_path, 100_000):  # count from what was written, not a rerun
-        summary.rows += len(chunk)
-        summary.labels.update(label for label in chunk["label"].fillna("") if label)
-        summary.skipped.update(reason for reason in chunk["reason"].fillna("") if reason)
-    summary.scored = summary.rows - sum(summary.skipped.values())
+        summary.add(len(chunk), chunk["label"].fillna(""), chunk["reason"].fillna(""))
     summary.seconds = time.perf_counter() - started
     return summary
