@@ -15,26 +15,20 @@ import pandas as pd
 import psutil
 
 from bench.passages import UNGDC
+from bench.servers import tree_rss_mb
 
 
 def _peak_rss_mb(process: subprocess.Popen[bytes], stop: threading.Event, out: dict[str, float]) -> None:
     """Sample the summed RSS of a process tree every 0.1 s; keep the peak."""
     root = psutil.Process(process.pid)
-    peak = 0
+    peak = 0.0
     while not stop.is_set():
         try:
-            procs = [root, *root.children(recursive=True)]
-            total = 0
-            for proc in procs:
-                try:
-                    total += proc.memory_info().rss
-                except psutil.NoSuchProcess:
-                    continue
-            peak = max(peak, total)
+            peak = max(peak, tree_rss_mb(root))
         except psutil.NoSuchProcess:
             break
         time.sleep(0.1)
-    out["peak_rss_mb"] = peak / 2**20
+    out["peak_rss_mb"] = peak
 
 
 def score_corpus(engine: str, output_suffix: str = ".parquet") -> dict[str, Any]:

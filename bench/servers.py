@@ -16,6 +16,19 @@ import httpx
 import psutil
 
 
+def tree_rss_mb(root: psutil.Process) -> float:
+    """Resident memory of ``root`` and all its child processes, in MiB.
+
+    Children that exit while being measured are skipped; ``root`` itself exiting raises
+    ``psutil.NoSuchProcess``.
+    """
+    total = 0
+    for proc in [root, *root.children(recursive=True)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += proc.memory_info().rss
+    return total / 2**20
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -31,13 +44,7 @@ class Server:
 
     def rss_mb(self) -> float:
         """Resident memory of the server and all its child processes."""
-        root = psutil.Process(self.process.pid)
-        procs = [root, *root.children(recursive=True)]
-        total = 0
-        for proc in procs:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                total += proc.memory_info().rss
-        return total / 2**20
+        return tree_rss_mb(psutil.Process(self.process.pid))
 
 
 @contextlib.contextmanager
