@@ -108,32 +108,14 @@ def render_chart(results: dict[str, Any], path: Path) -> None:
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), dpi=100)
     if "http" in results:
-        scenarios = list(dict.fromkeys(s["scenario"] for s in results["http"]["scenarios"]))
+        runs = results["http"]["scenarios"]
+        scenarios = list(dict.fromkeys(s["scenario"] for s in runs))
+        by = {(s["server"], s["scenario"]): s for s in runs}
         for offset, server in enumerate(("stance", "mlflow")):
-            values = [
-                next(
-                    (
-                        s["passages_per_s"]
-                        for s in results["http"]["scenarios"]
-                        if s["server"] == server and s["scenario"] == sc
-                    ),
-                    0,
-                )
-                for sc in scenarios
-            ]
-            axes[0].bar([i + offset * 0.4 for i in range(len(scenarios))], values, width=0.4, label=server)
-            p99 = [
-                next(
-                    (
-                        s["p99_ms"] or 0
-                        for s in results["http"]["scenarios"]
-                        if s["server"] == server and s["scenario"] == sc
-                    ),
-                    0,
-                )
-                for sc in scenarios
-            ]
-            axes[1].bar([i + offset * 0.4 for i in range(len(scenarios))], p99, width=0.4, label=server)
+            found = [by.get((server, sc), {}) for sc in scenarios]
+            x = [i + offset * 0.4 for i in range(len(scenarios))]
+            axes[0].bar(x, [s.get("passages_per_s", 0) for s in found], width=0.4, label=server)
+            axes[1].bar(x, [s.get("p99_ms") or 0 for s in found], width=0.4, label=server)
         for ax, title in ((axes[0], "HTTP passages/s"), (axes[1], "HTTP p99 latency (ms, log)")):
             ax.set_xticks([i + 0.2 for i in range(len(scenarios))], scenarios, fontsize=8)
             ax.set_title(title)
