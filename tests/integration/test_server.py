@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,29 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bench.servers import free_port, running
 from stance.store import ModelStore
 
 TOKEN = "server-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not become ready")
 
 
 @pytest.fixture
@@ -49,27 +29,13 @@ def server(store_copy: ModelStore, tmp_path: Path) -> Iterator[tuple[str, ModelS
         "STANCE_ADMIN_TOKEN": TOKEN,
         "STANCE_RELOAD_INTERVAL": "0.2",
     }
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", "from stance.cli import main; main()", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc)
-        yield base, store_copy
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    log = tmp_path / "server.log"
+    command = [sys.executable, "-c", "from stance.cli import main; main()", "serve", "--port", str(port)]
+    with running("stance", command, port=port, ready_path="/health/ready", env=env, log=log, timeout=60) as live:
+        yield live.base_url, store_copy
     # uvicorn drains, shuts the app down, then re-raises SIGTERM: -15 is a clean stop.
-    output = (tmp_path / "server.log").read_text()
-    assert proc.returncode in (0, -signal.SIGTERM), output
+    output = log.read_text()
+    assert live.process.returncode in (0, -signal.SIGTERM), output
     assert "Application shutdown complete" in output and "Traceback" not in output
 
 
